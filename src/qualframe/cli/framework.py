@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -188,7 +188,7 @@ def errata(json_out: JsonOpt = False) -> None:
         console.print(f"    {escape(e.explanation)}")
 
 
-class GridFormat(str, Enum):
+class GridFormat(StrEnum):
     json = "json"
     csv = "csv"
 

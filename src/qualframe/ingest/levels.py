@@ -162,10 +162,6 @@ def _fill_gap(
     if not need_content:
         return
     cands = list(range(max(gap.low, 1) if gap.low_real else gap.low + 1, min(gap.high, MAX_LEVEL) + 1))
-    if not gap.high_real:
-        cands = [c for c in cands if c <= MAX_LEVEL]
-    else:
-        cands = [c for c in cands if c <= gap.high]
     terms = {i: _terms(rows[i].text) for i in gap.rows}
     ref_terms = [(j, lvl, _terms(rows[j].text)) for j, lvl in refs]
 

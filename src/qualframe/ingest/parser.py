@@ -234,25 +234,32 @@ def parse(src: SourceText, framework_id: str | None = None) -> tuple[Framework, 
 
 
 def _caption_start(lines: list[str], marker: int) -> int:
-    """First line of an annex's caption ("«...» салалық біліктілік шеңберіне / N-қосымша").
+    """First line of an annex's caption («...» салалық біліктілік шеңберіне / N-қосымша).
 
-    The caption is plain text right above the "N-қосымша" line, set off from the previous table by two
-    or more blank lines (paragraphs inside a cell are separated by one).
+    The caption is plain text right above the "N-қосымша" line. It opens with a quoted title («...),
+    which tells it apart from the continuation lines of the previous table's last cell; without one,
+    two blank lines in a row (cells use one between paragraphs) mark where it starts.
     """
-    start = marker
+    plain: list[int] = []
     no = marker - 1
-    blanks = 0
     while no >= 1:
         raw = lines[no - 1]
-        if not raw.strip():
+        if raw.lstrip(" \u00a0").startswith("\t"):
+            break
+        if raw.strip():
+            plain.append(no)
+        no -= 1
+    quoted = [n for n in plain if lines[n - 1].strip().startswith("«")]
+    if quoted:
+        return max(quoted)
+    start, blanks, no = marker, 0, marker - 1
+    while no >= 1 and not lines[no - 1].lstrip(" \u00a0").startswith("\t"):
+        if not lines[no - 1].strip():
             blanks += 1
             if blanks >= 2:
                 break
-        elif raw.lstrip(" \u00a0").startswith("\t"):
-            break
         else:
-            blanks = 0
-            start = no
+            blanks, start = 0, no
         no -= 1
     return start
 
@@ -379,8 +386,16 @@ def _parse_table(src: SourceText, lines: list[str], start: int, end: int, report
     if not areas or not any(a.rows for a in areas):
         raise IngestError("the framework table has no rows", src.path, start)
     last = areas[-1]
-    if not last.note and last.rows and len(last.rows[-1].cells) < 3:
-        raise IngestError("the framework table ends inside a row: the text is truncated", src.path, end)
+    if not last.note:
+        printed = [int(c.text) for r in last.rows for c in r.level_cells if _LEVEL_CELL.match(c.text)]
+        top = max((int(str(n)[0]) if n > 9 else n for n in printed), default=0)
+        if len(last.rows) < 8 and top < 8:
+            raise IngestError(
+                f"the framework table stops after {len(last.rows)} rows of its last block, without the "
+                "note that closes every block: the text is truncated",
+                src.path, end,
+            )
+        report.warn("the last table block has no closing note (sub-level note)", end)
     return areas
 
 
@@ -388,7 +403,10 @@ def _name_areas(
     raw: list[_RawArea], oked: list[tuple[int, str, list[OkedCode]]],
     book: ErrataBook, report: IngestReport,
 ) -> None:
-    """Give each block its area code and title; a block whose header was lost takes the next code."""
+    """Give each block its area code and title; a block whose header was lost takes the next code.
+
+    The k-th OKED annex belongs to area "3.k" (passport item 11 lists the groups in annex order).
+    """
     for i, ra in enumerate(raw):
         if ra.code:
             continue
@@ -398,7 +416,8 @@ def _name_areas(
             ra.code = f"{major}.{int(minor) + 1}"
         else:
             ra.code = f"3.{i + 1}"
-        annex_title = oked[i][1] if i < len(oked) else ""
+        k = int(ra.code.split(".")[1])
+        annex_title = oked[k - 1][1] if 0 < k <= len(oked) else ""
         ra.title = annex_title or None
         ra.header_printed = False
         line = ra.header_lines[0] if ra.header_lines else ra.start
@@ -407,15 +426,19 @@ def _name_areas(
             f"the block at line {line} starts with the column headers; the rows 'БҰШ деңгейі | "
             "СБШ деңгейі | Кәсіби қызмет саласы: ...' are missing",
             f"The header naming this area was lost in extraction. It is area {ra.code} by its place "
-            f"(after {prev or 'the start'}), and its title is taken from annex {i + 1} "
-            f"«{annex_title}», which lists the OKED codes of the same area.",
+            f"(after {prev or 'the start'}), and its title is taken from the OKED annex of the same "
+            f"area «{annex_title}».",
             SourceSpan(line, line), suggestion=ra.code,
         )
-        report.warn(f"area block without header: named {ra.code} from its place and annex {i + 1}", line)
-    for i, (num, code_title, codes) in enumerate(oked):
-        if i < len(raw):
-            oked[i] = (num, raw[i].code or "?", codes)
-            del code_title
+        report.warn(f"area block without header: named {ra.code} from its place and its OKED annex", line)
+    codes = {ra.code for ra in raw}
+    for i, (num, _, codes_) in enumerate(oked):
+        major = (raw[0].code or "3.1").split(".")[0]
+        code = f"{major}.{i + 1}"
+        oked[i] = (num, code, codes_)
+        if code not in codes:
+            report.warn(f"annex {num} lists OKED codes for area {code}, but the framework table has no "
+                        f"block for it", None)
 
 
 def _build_row(ra: _RawArea, pos: int, rr: _RawRow, res: lv.Resolution, report: IngestReport) -> LevelRow:
