@@ -188,3 +188,19 @@ def test_shipped_dataset_is_the_ingested_seed():
 @pytest.mark.skipif(not SHARED_SEED.exists(), reason="../shared/seeds not present (only in a full checkout)")
 def test_shipped_source_is_the_seed():
     assert SHIPPED_SEED.read_bytes() == SHARED_SEED.read_bytes()
+
+
+def test_curated_errata_are_checked_against_the_text(parsed):
+    fw, _ = parsed
+    typos = {e.evidence: e for e in fw.errata if e.kind in ("typo", "wording")}
+    assert typos["line 214: «спасын»"].target == "statement:item.9.19"
+    assert typos["line 214: «спасын»"].suggestion == "сапасын"
+    assert {e.target for e in fw.errata if "зарасыз" in e.evidence} == {
+        "descriptor:3.1-10-s1", "descriptor:3.3-10-s1"}
+
+
+def test_curated_erratum_not_found_is_reported():
+    fixed = seed_text().replace("спасын", "сапасын")
+    fw, report = parse_text(fixed)
+    assert not [e for e in fw.errata if "спасын" in e.evidence]
+    assert any("'спасын' not found" in w["message"] for w in report.warnings)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from qualframe.ingest.levels import _cosine, _terms
 from qualframe.model import Erratum, OkedCode, SourceSpan
@@ -147,3 +148,26 @@ def check_abbreviations(book: ErrataBook, lines: list[str]) -> None:
                 "the sentence is the same either way.",
                 span, suggestion=nqf or "ҰБШ",
             )
+
+
+def apply_curated(book: ErrataBook, lines: list[str], framework_id: str, curated: dict,
+                  locate: Callable[[int], str]) -> list[str]:
+    """Record curated errata whose quoted string is in the source; return warnings for those not found.
+
+    `locate(line)` names what a line belongs to (a descriptor or statement id) for the erratum target.
+    """
+    if curated.get("framework_id") != framework_id:
+        return []
+    warnings: list[str] = []
+    for entry in curated.get("entries", []):
+        quote = entry["quote"]
+        hits = [no for no, line in enumerate(lines, 1) if quote in line]
+        if not hits:
+            warnings.append(f"curated erratum {quote!r} not found in the source")
+            continue
+        for no in hits:
+            book.add(
+                entry["kind"], locate(no), f"line {no}: «{quote}»", entry["explanation"],
+                SourceSpan(no, no), suggestion=entry.get("suggestion"),
+            )
+    return warnings

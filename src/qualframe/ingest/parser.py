@@ -7,12 +7,14 @@ for in the report: it is a descriptor, or it is named as something else (header,
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from qualframe.dataset import data_dir
 from qualframe.ingest import levels as lv
-from qualframe.ingest.errata import ErrataBook, check_abbreviations, check_oked
+from qualframe.ingest.errata import ErrataBook, apply_curated, check_abbreviations, check_oked
 from qualframe.ingest.errors import IngestError
 from qualframe.ingest.layout import Cell, Loose, Note, Paragraph, fold, table_elements
 from qualframe.ingest.provisions import parse_prose
@@ -213,6 +215,8 @@ def parse(src: SourceText, framework_id: str | None = None) -> tuple[Framework, 
         raise IngestError("not an SQF order: the order's number and date were not found", src.path, 1)
     title = prose.title or ""
     fid = framework_id or _framework_id(title, prose.legal.order_date)
+    for w in apply_curated(book, lines, fid, _curated(), _locator(prose.statements, areas)):
+        report.warn(w)
     notes = tuple(
         Statement(f"note.{ra.code}.{i}", "table_note", 0, i, p.text, p.span, "sublevel_note")
         for ra in raw_areas for i, p in enumerate(ra.note, 1)
@@ -231,6 +235,24 @@ def parse(src: SourceText, framework_id: str | None = None) -> tuple[Framework, 
     report.statements = len(fw.statements)
     report.errata = len(fw.errata)
     return fw, report
+
+
+def _curated() -> dict:
+    path = data_dir() / "curated-errata.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _locator(statements: list[Statement], areas: list[Area]):
+    spans = [(s.source, s.id) for s in statements]
+    spans += [(d.source, f"descriptor:{d.id}") for a in areas for r in a.levels for d in r.descriptors]
+
+    def locate(line: int) -> str:
+        for span, name in spans:
+            if span.line_start <= line <= span.line_end:
+                return name if name.startswith("descriptor:") else f"statement:{name}"
+        return f"line:{line}"
+
+    return locate
 
 
 def _caption_start(lines: list[str], marker: int) -> int:
