@@ -1,0 +1,74 @@
+"""The database behind the web app and API: `Store(url)`, migrations, and loading the shipped framework.
+
+    >>> from qualframe.store import Store, prepare
+    >>> store = Store("sqlite:///var/qualframe.db")
+    >>> prepare(store)          # migrate, then load the shipped framework if it changed
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from qualframe.dataset import DEFAULT_FRAMEWORK_ID, SOURCE_FILES, data_dir, load
+from qualframe.model import Framework
+from qualframe.store.store import (
+    FrameworkInfo,
+    SourceText,
+    Store,
+    StoreError,
+    TranslationBundle,
+    default_url,
+    normalise_url,
+)
+
+__all__ = [
+    "FrameworkInfo",
+    "PrepareResult",
+    "SourceText",
+    "Store",
+    "StoreError",
+    "TranslationBundle",
+    "default_url",
+    "normalise_url",
+    "prepare",
+    "shipped_source",
+    "shipped_translations",
+]
+
+
+def shipped_translations(framework_id: str = DEFAULT_FRAMEWORK_ID) -> dict[str, dict[str, tuple[str, str | None]]]:
+    """The unofficial translations shipped for a framework (languages whose file is missing are skipped)."""
+    from qualframe import translations as tr
+
+    out: dict[str, dict[str, tuple[str, str | None]]] = {}
+    for lang in tr.LANGUAGES:
+        try:
+            t = tr.load_translations(lang, framework_id)
+        except (KeyError, FileNotFoundError, ValueError):
+            continue
+        out[lang] = {k: (v, t.hashes.get(k)) for k, v in t.items.items()}
+    return out
+
+
+def shipped_source(framework_id: str = DEFAULT_FRAMEWORK_ID) -> SourceText | None:
+    name = SOURCE_FILES.get(framework_id)
+    if name is None:
+        return None
+    raw = (data_dir() / name).read_bytes()
+    return SourceText(name, hashlib.sha256(raw).hexdigest(), raw.decode("utf-8"))
+
+
+@dataclass(frozen=True)
+class PrepareResult:
+    migrated: bool
+    loaded: bool
+    framework_id: str
+
+
+def prepare(store: Store, fw: Framework | None = None) -> PrepareResult:
+    """First run: create and migrate the schema, load the shipped framework; later runs: only what changed."""
+    migrated = store.migrate()
+    fw = fw or load()
+    loaded = store.load_framework(fw, translations=shipped_translations(fw.id), source=shipped_source(fw.id))
+    return PrepareResult(migrated, loaded, fw.id)
