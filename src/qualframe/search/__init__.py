@@ -1,0 +1,1 @@
+"""Search: text analysis (language detection, Kazakh stemming, tokenisation) and ranking."""
