@@ -1,0 +1,57 @@
+"""`qualframe serve`: the web app and the HTTP API (what `make run` starts)."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from qualframe.cli.output import console, fail, print_json
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (sqlite:///path or postgresql://...); default $QUALFRAME_DATABASE_URL, "
+                     "else var/qualframe.db under $QUALFRAME_DATA_DIR or the current directory.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=16)] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    json_out: Annotated[bool, typer.Option("--json", help="Print the startup summary as JSON.")] = False,
+) -> None:
+    """Run the web app and the API; the database is created, migrated and loaded on first run."""
+    import uvicorn
+
+    from qualframe.store import Store, StoreError, default_url, normalise_url, prepare
+
+    url = normalise_url(db) if db else default_url()
+    try:
+        store = Store(url)
+        result = prepare(store)
+    except StoreError as exc:
+        fail(str(exc))
+    except Exception as exc:  # e.g. a database server that is not reachable
+        fail(f"cannot open the database {url.split('@')[-1]!r}: {exc.__class__.__name__}: {str(exc)[:300]}")
+    shown_db = store.engine.url.render_as_string(hide_password=True)
+    store.close()
+    summary = {"url": f"http://{host}:{port}/", "api": f"http://{host}:{port}/api/v1/",
+               "database": shown_db, "migrated": result.migrated, "loaded": result.loaded,
+               "framework": result.framework_id, "workers": workers}
+    if json_out:
+        print_json(summary)
+    else:
+        console.print(f"qualframe serving on [bold]{summary['url']}[/] (API {summary['api']}, OpenAPI "
+                      f"{summary['api']}openapi.json)", highlight=False)
+        state = "loaded" if result.loaded else "up to date"
+        console.print(f"database {shown_db}: framework {result.framework_id} {state}", highlight=False)
+    # The workers re-open the store from the environment; the schema and data are ready now.
+    os.environ["QUALFRAME_DATABASE_URL"] = url
+    os.environ["QUALFRAME_PREPARE"] = "0"
+    uvicorn.run("qualframe.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                loop="uvloop", http="httptools", log_level=log_level, access_log=False, server_header=False,
+                timeout_graceful_shutdown=5)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

@@ -1,0 +1,253 @@
+"""One pure-ASGI middleware in front of the app (no BaseHTTPMiddleware: it is slow).
+
+In order, for each HTTP request it:
+1. rejects over-long paths and query strings (414) and declared over-size bodies (413);
+2. turns `/x.json` into `/x` with a JSON flag, and `Accept: application/json` into the same flag;
+3. looks at most every few seconds whether another process (re)loaded a framework;
+4. answers GETs from the response cache (with 304 on If-None-Match and a gzip variant);
+5. otherwise calls the app, keeps cacheable 200 responses, and adds the security headers;
+6. turns any exception into a 500 without a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from qualframe.web.cache import CACHEABLE_SCOPE_KEY, Entry, ResponseCache
+from qualframe.web.errors import BodyTooLarge, error_json, minimal_error_html
+
+log = logging.getLogger("qualframe.web")
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+JSON_SCOPE_KEY = "qualframe.json"
+LANG_SCOPE_KEY = "qualframe.cookie_lang"
+LANG_COOKIE = "qf_lang"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+_SECURITY_NAMES = {k for k, _ in SECURITY_HEADERS}
+_JSON_TYPE = (b"content-type", b"application/json")
+_HTML_TYPE = (b"content-type", b"text/html; charset=utf-8")
+
+
+def _cookie_lang(cookie: bytes) -> str:
+    i = cookie.find(LANG_COOKIE.encode() + b"=")
+    if i < 0:
+        return ""
+    v = cookie[i + len(LANG_COOKIE) + 1: i + len(LANG_COOKIE) + 3].decode("latin-1")
+    return v if v in ("kk", "ru", "en") else ""
+
+
+def _etag_matches(header: bytes, etag: bytes) -> bool:
+    if header.strip() == b"*":
+        return True
+    return any(part.strip().removeprefix(b"W/") == etag for part in header.split(b","))
+
+
+class QualframeMiddleware:
+    def __init__(self, app: ASGIApp, *, cache: ResponseCache, max_query: int, max_path: int, max_body: int,
+                 refresh: Callable[[], None] | None = None, refresh_seconds: float = 2.0,
+                 html_error: Callable[[int, str, Scope], bytes] | None = None) -> None:
+        self.app = app
+        self.cache = cache
+        self.max_query = max_query
+        self.max_path = max_path
+        self.max_body = max_body
+        self.refresh = refresh
+        self.refresh_seconds = refresh_seconds
+        self.html_error = html_error
+        self._next_refresh = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        method: str = scope["method"]
+        accept = accept_encoding = cookie = inm = b""
+        content_length = -1
+        for k, v in scope["headers"]:
+            if k == b"accept":
+                accept = v
+            elif k == b"accept-encoding":
+                accept_encoding = v
+            elif k == b"cookie":
+                cookie = v
+            elif k == b"if-none-match":
+                inm = v
+            elif k == b"content-length":
+                content_length = int(v) if v.isdigit() else -2
+        is_api = path.startswith("/api/")
+        want_json = is_api
+        if not is_api and path.endswith(".json") and not path.startswith("/static/"):
+            path = path[:-5]
+            if path in ("/index", ""):
+                path = "/"
+            scope = {**scope, "path": path, "raw_path": path.encode("utf-8")}
+            want_json = True
+        elif not is_api and b"application/json" in accept and b"text/html" not in accept:
+            want_json = True
+        lang = _cookie_lang(cookie) if cookie and not is_api else ""
+        scope[JSON_SCOPE_KEY] = want_json
+        scope[LANG_SCOPE_KEY] = lang
+
+        # limits
+        if len(scope["query_string"]) > self.max_query:
+            await self._error(send, scope, 414, f"query string longer than {self.max_query} bytes")
+            return
+        if len(scope.get("raw_path") or path.encode()) > self.max_path:
+            await self._error(send, scope, 414, f"path longer than {self.max_path} bytes")
+            return
+        if content_length == -2:
+            await self._error(send, scope, 400, "invalid Content-Length header")
+            return
+        if content_length > self.max_body:
+            await self._error(send, scope, 413, f"request body larger than {self.max_body} bytes")
+            return
+
+        if self.refresh is not None:
+            now = time.monotonic()
+            if now >= self._next_refresh:
+                self._next_refresh = now + self.refresh_seconds
+                try:
+                    await anyio.to_thread.run_sync(self.refresh)
+                except Exception:  # the database may be briefly unavailable; keep serving what we have
+                    log.exception("refreshing the framework catalog failed")
+
+        head = method == "HEAD"
+        if method == "GET" or head:
+            key = (path, scope["query_string"], lang, want_json)
+            entry = self.cache.get(key)
+            if entry is None:
+                res = self.cache.resources.get(path)
+                if res is not None:
+                    entry = await self._produce(key, res)
+            if entry is not None:
+                await self._send_entry(send, entry, b"gzip" in accept_encoding, inm, head)
+                return
+            if head:
+                scope = {**scope, "method": "GET"}
+            await self._call_caching(scope, receive, send, key, head)
+            return
+        await self._call(scope, self._limited(receive), send)
+
+    # --- cache ------------------------------------------------------------------------------------
+    async def _produce(self, key: Any, res: Any) -> Entry:
+        generation = self.cache.generation
+        body: bytes = await anyio.to_thread.run_sync(res.producer)
+        headers = [(b"content-type", res.media_type.encode()), (b"cache-control", res.cache_control.encode())]
+        return self.cache.put(key, 200, headers, body, generation)
+
+    async def _send_entry(self, send: Send, entry: Entry, gz: bool, inm: bytes, head: bool) -> None:
+        if gz and entry.gzip_body is not None:
+            headers, body, etag = entry.gzip_headers, entry.gzip_body, entry.gzip_etag
+        else:
+            headers, body, etag = entry.headers, entry.body, entry.etag
+        if inm and etag and _etag_matches(inm, etag):
+            keep = [(k, v) for k, v in headers if k not in (b"content-length", b"content-type", b"content-encoding")]
+            await send({"type": "http.response.start", "status": 304, "headers": keep})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else body})
+
+    async def _call_caching(self, scope: Scope, receive: Receive, send: Send, key: Any, head: bool) -> None:
+        """Run the app; keep a 200 answer the handler marked cacheable, then send it from the cache."""
+        generation = self.cache.generation
+        state: dict[str, Any] = {"start": None, "chunks": [], "buffer": False}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if scope.get(CACHEABLE_SCOPE_KEY) and message["status"] == 200:
+                    state["buffer"] = True
+                    state["start"] = message
+                    return
+                await send(_with_security(message))
+                return
+            if message["type"] == "http.response.body" and state["buffer"]:
+                state["chunks"].append(message.get("body", b""))
+                if not message.get("more_body"):
+                    start = state["start"]
+                    entry = self.cache.put(key, start["status"], list(start["headers"]), b"".join(state["chunks"]),
+                                           generation)
+                    await self._send_entry(send, entry, False, b"", head)
+                return
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self._call(scope, receive, capture)
+
+    # --- plumbing ---------------------------------------------------------------------------------
+    def _limited(self, receive: Receive) -> Receive:
+        seen = 0
+
+        async def wrapped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise BodyTooLarge(f"request body larger than {self.max_body} bytes")
+            return message
+
+        return wrapped
+
+    async def _call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = _with_security(message)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except BodyTooLarge as exc:
+            if not started:
+                await self._error(send, scope, 413, str(exc))
+        except Exception:
+            log.exception("unhandled error for %s %s", scope.get("method"), scope.get("path"))
+            if not started:
+                await self._error(send, scope, 500, "internal error; it has been logged")
+
+    async def _error(self, send: Send, scope: Scope, status: int, message: str) -> None:
+        if scope.get(JSON_SCOPE_KEY) or self.html_error is None:
+            body, ctype = error_json(status, message), _JSON_TYPE
+        else:
+            try:
+                body = self.html_error(status, message, scope)
+            except Exception:
+                log.exception("rendering the error page failed")
+                body = minimal_error_html(status, message)
+            ctype = _HTML_TYPE
+        headers = [ctype, (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store"),
+                   *SECURITY_HEADERS]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body})
+
+
+def _with_security(message: Message) -> Message:
+    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _SECURITY_NAMES]
+    return {**message, "headers": [*headers, *SECURITY_HEADERS]}

@@ -1,0 +1,408 @@
+"""The data behind every page and API answer, as plain JSON-able dicts built from a Snapshot.
+
+Pages render these dicts with templates and their `.json` twins return them as they are, so the HTML
+and the JSON can never disagree. Kazakh text is official; where another language is asked for, each
+text carries a `translation` labelled "unofficial" (or "missing", falling back to Kazakh).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from qualframe.model import COLUMNS, Area, Descriptor, LevelRow, SourceSpan, lookup_oked
+from qualframe.web.catalog import Catalog, Snapshot
+from qualframe.web.compare import compare_rows
+from qualframe.web.errors import ApiError
+from qualframe.web.i18n import fmt_date
+
+MAX_QUERY_CHARS = 500
+MAX_MATCH_CHARS = 20000
+
+
+class Urls:
+    """Links inside one framework; the default framework lives at the site root."""
+
+    def __init__(self, framework_id: str, default_id: str) -> None:
+        self.fid = framework_id
+        self.prefix = "" if framework_id == default_id else f"/frameworks/{quote(framework_id, safe='')}"
+
+    def home(self) -> str:
+        return self.prefix or "/"
+
+    def area(self, code: str) -> str:
+        return f"{self.prefix}/areas/{quote(code, safe='')}"
+
+    def level(self, row_id: str) -> str:
+        return f"{self.prefix}/levels/{quote(row_id, safe='')}"
+
+    def compare(self, a: str | None = None, b: str | None = None) -> str:
+        q = {k: v for k, v in (("a", a), ("b", b)) if v}
+        return f"{self.prefix}/compare" + (f"?{urlencode(q)}" if q else "")
+
+    def errata(self) -> str:
+        return f"{self.prefix}/errata"
+
+    def oked(self, code: str | None = None) -> str:
+        return "/oked" + (f"?{urlencode({'code': code})}" if code else "")
+
+    def source(self, span: SourceSpan | None = None) -> str:
+        if span is None:
+            return f"{self.prefix}/source"
+        return f"{self.prefix}/source?from={span.line_start}&to={span.line_end}#L{span.line_start}"
+
+
+def span_dict(span: SourceSpan | None, urls: Urls) -> dict[str, Any] | None:
+    if span is None:
+        return None
+    return {"line_start": span.line_start, "line_end": span.line_end, "url": urls.source(span)}
+
+
+def translated(snap: Snapshot, key: str, kk: str, lang: str) -> dict[str, Any] | None:
+    """None for Kazakh; else {"lang", "text", "status": "unofficial"|"missing"} (missing → Kazakh text)."""
+    if lang == "kk":
+        return None
+    tr = snap.tr(key, lang)
+    if tr is None:
+        return {"lang": lang, "text": kk, "status": "missing"}
+    return {"lang": lang, "text": tr, "status": "unofficial"}
+
+
+# --- framework ------------------------------------------------------------------------------------
+
+def legal_summary(snap: Snapshot, lang: str) -> dict[str, Any]:
+    lg = snap.fw.legal
+    out: dict[str, Any] = {
+        "status": lg.status,
+        "approved": {"order_number": lg.order_number, "order_date": lg.order_date,
+                     "order_date_text": fmt_date(lg.order_date, lang),
+                     "issuing_body": lg.issuing_body.get("kk", ""),
+                     "issuing_body_translation": translated(snap, "legal.issuing_body",
+                                                            lg.issuing_body.get("kk", ""), lang)},
+        "registered": None,
+        "repealed": None,
+        "adilet_id": lg.adilet_id,
+        "legal_basis": lg.legal_basis,
+        "source_language": lg.source_language,
+    }
+    if lg.registration_number:
+        out["registered"] = {"number": lg.registration_number, "date": lg.registration_date,
+                             "date_text": fmt_date(lg.registration_date, lang)}
+    if lg.repealed_by:
+        rb = lg.repealed_by
+        out["repealed"] = {"order_number": rb.get("order_number"), "order_date": rb.get("order_date"),
+                           "order_date_text": fmt_date(rb.get("order_date"), lang),
+                           "issuing_body": rb.get("issuing_body", ""),
+                           "issuing_body_translation": translated(snap, "legal.repealed_by.issuing_body",
+                                                                  rb.get("issuing_body", ""), lang)}
+    return out
+
+
+def framework_brief(snap: Snapshot, lang: str, urls: Urls) -> dict[str, Any]:
+    fw = snap.fw
+    return {
+        "id": fw.id,
+        "title": fw.title.get("kk") or next(iter(fw.title.values()), fw.id),
+        "title_translation": translated(snap, "framework.title", fw.title.get("kk", ""), lang),
+        "status": fw.legal.status,
+        "kind": snap.info.kind,
+        "origin": snap.info.origin,
+        "url": urls.home(),
+        "legal": legal_summary(snap, lang),
+    }
+
+
+def area_brief(snap: Snapshot, area: Area, lang: str, urls: Urls) -> dict[str, Any]:
+    return {
+        "code": area.code,
+        "title": area.title.get("kk", ""),
+        "title_translation": translated(snap, f"area.{area.code}.title", area.title.get("kk", ""), lang),
+        "header_printed": area.header_printed,
+        "annex": area.annex,
+        "rows": len(area.levels),
+        "source": span_dict(area.source, urls),
+        "url": urls.area(area.code),
+    }
+
+
+def descriptor_dict(snap: Snapshot, d: Descriptor, lang: str, urls: Urls) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": d.id, "column": d.column, "order": d.order, "text": d.text,
+                           "source": span_dict(d.source, urls),
+                           "errata": snap.errata_by_target.get(f"descriptor:{d.id}", [])}
+    tr = translated(snap, d.id, d.text, lang)
+    if tr is not None:
+        out["translation"] = tr
+    return out
+
+
+def row_brief(area: Area, r: LevelRow, urls: Urls) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "area": area.code,
+        "position": r.position,
+        "label": r.label,
+        "nqf_level": r.nqf_level,
+        "sqf_level": r.sqf_level,
+        "sublevel": r.sublevel,
+        "sublevel_kind": r.sublevel_kind,
+        "level_source": r.level_source,
+        "level_evidence": r.level_evidence,
+        "level_candidates": list(r.level_candidates),
+        "source": span_dict(r.source, urls),
+        "url": urls.level(r.id),
+    }
+
+
+def row_full(snap: Snapshot, area: Area, r: LevelRow, lang: str, urls: Urls) -> dict[str, Any]:
+    out = row_brief(area, r, urls)
+    out["columns"] = {c: [descriptor_dict(snap, d, lang, urls) for d in r.column(c)] for c in COLUMNS}
+    return out
+
+
+def _area(snap: Snapshot, code: str) -> Area:
+    try:
+        return snap.fw.area(code)
+    except KeyError:
+        codes = ", ".join(a.code for a in snap.fw.areas)
+        raise ApiError(404, f"no area {code!r} in framework {snap.fw.id!r}; areas are {codes}") from None
+
+
+def _row(snap: Snapshot, row_id: str) -> tuple[Area, LevelRow]:
+    hit = snap.rows.get(row_id)
+    if hit is None:
+        raise ApiError(404, f"no level row {row_id!r} in framework {snap.fw.id!r} (row ids look like "
+                            f"{next(iter(snap.rows), '3.1-07')!r})")
+    return hit
+
+
+def get_snapshot(catalog: Catalog, framework_id: str) -> Snapshot:
+    try:
+        return catalog.get(framework_id)
+    except KeyError:
+        ids = ", ".join(i.id for i in catalog.infos())
+        raise ApiError(404, f"no framework {framework_id!r} in the store; available: {ids}") from None
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+def home(snap: Snapshot, catalog: Catalog, lang: str, urls: Urls) -> dict[str, Any]:
+    fw = snap.fw
+    statements = []
+    for role in ("definition", "users", "purpose", "use"):
+        for s in fw.statements_with_role(role):
+            statements.append({"id": s.id, "role": role, "text": s.text,
+                               "translation": translated(snap, s.id, s.text, lang),
+                               "source": span_dict(s.source, urls)})
+    goals = [{"id": s.id, "text": s.text, "translation": translated(snap, s.id, s.text, lang),
+              "source": span_dict(s.source, urls)} for s in fw.statements_with_role("strategic_goal")]
+    return {
+        "page": "home",
+        "framework": framework_brief(snap, lang, urls),
+        "statements": statements,
+        "strategic_goals": goals,
+        "areas": [area_brief(snap, a, lang, urls) for a in fw.areas],
+        "counts": {"areas": len(fw.areas), "rows": sum(len(a.levels) for a in fw.areas),
+                   "descriptors": len(snap.descriptors), "errata": len(fw.errata)},
+        "frameworks": [{"id": i.id, "title": i.title, "status": i.status, "kind": i.kind, "origin": i.origin,
+                        "url": Urls(i.id, catalog_default(catalog)).home()} for i in catalog.infos()],
+    }
+
+
+def catalog_default(catalog: Catalog) -> str:
+    return catalog.default_id
+
+
+def matrix(snap: Snapshot, code: str, lang: str, urls: Urls) -> dict[str, Any]:
+    area = _area(snap, code)
+    notes = [{"id": n.id, "text": n.text, "translation": translated(snap, n.id, n.text, lang)}
+             for n in snap.fw.notes if n.id.startswith(f"note.{area.code}.")]
+    return {
+        "page": "matrix",
+        "framework": framework_brief(snap, lang, urls),
+        "area": area_brief(snap, area, lang, urls),
+        "areas": [area_brief(snap, a, lang, urls) for a in snap.fw.areas],
+        "oked": [{"code": o.code, "name": o.name.get("kk", ""),
+                  "name_translation": translated(snap, f"oked.{area.code}.{o.code}", o.name.get("kk", ""), lang),
+                  "errata": list(o.errata), "source": span_dict(o.source, urls)} for o in area.oked],
+        "rows": [row_full(snap, area, r, lang, urls) for r in area.levels],
+        "notes": notes,
+        "errata": [erratum_dict(e, urls) for e in snap.fw.errata
+                   if e.target == f"area:{area.code}" or e.target.startswith(
+                       (f"row:{area.code}-", f"descriptor:{area.code}-", f"oked:{area.code}"))],
+    }
+
+
+def erratum_dict(e: Any, urls: Urls) -> dict[str, Any]:
+    return {"id": e.id, "kind": e.kind, "target": e.target, "evidence": e.evidence,
+            "explanation": e.explanation, "suggestion": e.suggestion, "source": span_dict(e.source, urls)}
+
+
+def level(snap: Snapshot, row_id: str, lang: str, urls: Urls) -> dict[str, Any]:
+    area, r = _row(snap, row_id)
+    i = area.levels.index(r)
+    prev_r = area.levels[i - 1] if i > 0 else None
+    next_r = area.levels[i + 1] if i + 1 < len(area.levels) else None
+    related = [e for e in snap.fw.errata
+               if e.target == f"row:{r.id}" or e.target.startswith(f"descriptor:{r.id}-")]
+    return {
+        "page": "level",
+        "framework": framework_brief(snap, lang, urls),
+        "area": area_brief(snap, area, lang, urls),
+        "row": row_full(snap, area, r, lang, urls),
+        "prev": row_brief(area, prev_r, urls) if prev_r else None,
+        "next": row_brief(area, next_r, urls) if next_r else None,
+        "compare_next_url": urls.compare(r.id, next_r.id) if next_r else None,
+        "errata": [erratum_dict(e, urls) for e in related],
+    }
+
+
+def compare(snap: Snapshot, a: str | None, b: str | None, lang: str, urls: Urls) -> dict[str, Any]:
+    choices = [{"area": ar.code, "area_title": ar.title.get("kk", ""),
+                "rows": [{"id": r.id, "label": r.label, "nqf_level": r.nqf_level} for r in ar.levels]}
+               for ar in snap.fw.areas]
+    out: dict[str, Any] = {"page": "compare", "framework": framework_brief(snap, lang, urls), "choices": choices,
+                           "a": None, "b": None, "columns": None, "summary": None}
+    if not a or not b:
+        return out
+    area_a, ra = _row(snap, a)
+    area_b, rb = _row(snap, b)
+    changes = compare_rows(ra, rb)
+    out["a"] = row_brief(area_a, ra, urls)
+    out["b"] = row_brief(area_b, rb, urls)
+    out["columns"] = {
+        c: [{"kind": ch.kind,
+             "a": descriptor_dict(snap, ch.a, lang, urls) if ch.a else None,
+             "b": descriptor_dict(snap, ch.b, lang, urls) if ch.b else None,
+             "similarity": ch.similarity,
+             "diff": [{"op": op, "text": text} for op, text in ch.diff]} for ch in lst]
+        for c, lst in changes.items()
+    }
+    counts = {c: {k: sum(1 for ch in lst if ch.kind == k) for k in ("same", "changed", "added", "removed")}
+              for c, lst in changes.items()}
+    out["summary"] = {"same_area": area_a.code == area_b.code, "nqf_delta": rb.nqf_level - ra.nqf_level,
+                      "counts": counts}
+    return out
+
+
+def errata(snap: Snapshot, lang: str, urls: Urls) -> dict[str, Any]:
+    return {"page": "errata", "framework": framework_brief(snap, lang, urls),
+            "errata": [erratum_dict(e, urls) for e in snap.fw.errata]}
+
+
+def oked(snap: Snapshot, code: str | None, lang: str, urls: Urls) -> dict[str, Any]:
+    all_codes = [{"area": a.code, "code": o.code, "name": o.name.get("kk", ""),
+                  "name_translation": translated(snap, f"oked.{a.code}.{o.code}", o.name.get("kk", ""), lang),
+                  "errata": list(o.errata), "source": span_dict(o.source, urls)}
+                 for a in snap.fw.areas for o in a.oked]
+    out: dict[str, Any] = {"page": "oked", "framework": framework_brief(snap, lang, urls), "query": code,
+                           "result": None, "codes": all_codes}
+    if code:
+        if len(code) > 40:
+            raise ApiError(422, "OKED code too long (at most 40 characters), e.g. 62.01")
+        m = lookup_oked(snap.fw, code)
+        out["result"] = {
+            "query": m.query, "code": m.code, "valid_syntax": m.valid_syntax, "nace2_name": m.nace2_name,
+            "areas": m.areas,
+            "hits": [{"area": h.area, "area_url": urls.area(h.area), "printed": h.printed,
+                      "name": h.name.get("kk", ""), "kind": h.kind, "via": h.via, "errata": list(h.errata)}
+                     for h in m.hits],
+            "errata": [erratum_dict(e, urls) for e in m.errata],
+        }
+    return out
+
+
+def source(snap: Snapshot, start: int | None, end: int | None, lang: str, urls: Urls,
+           all_lines: bool = True) -> dict[str, Any]:
+    lines = snap.source_lines
+    n = len(lines)
+    if start is not None and (start < 1 or (n and start > n)):
+        raise ApiError(422, f"'from' must be a line number between 1 and {n}")
+    if end is not None and (end < 1 or (n and end > n)):
+        raise ApiError(422, f"'to' must be a line number between 1 and {n}")
+    if start is not None and end is not None and end < start:
+        raise ApiError(422, "'to' must not be before 'from'")
+    if start is not None and end is None:
+        end = start
+    if end is not None and start is None:
+        start = end
+    shown = range(1, n + 1) if all_lines or start is None else range(start, (end or start) + 1)
+    return {
+        "page": "source", "framework": framework_brief(snap, lang, urls),
+        "name": snap.source.name if snap.source else None, "sha256": snap.source.sha256 if snap.source else None,
+        "line_count": n, "from": start, "to": end,
+        "lines": [{"n": i, "text": lines[i - 1]} for i in shown],
+    }
+
+
+# --- search and match (engines by another module; see the contract in the README) ----------------
+
+def _engine(module: str, name: str) -> Any:
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            raise ApiError(503, f"{name} is not available: module {module} is not installed") from None
+        raise
+    return getattr(mod, name)
+
+
+def search(snap: Snapshot, q: str, lang: str, area: str | None, column: str | None, limit: int,
+           ui_lang: str, urls: Urls) -> dict[str, Any]:
+    if len(q) > MAX_QUERY_CHARS:
+        raise ApiError(422, f"query too long: {len(q)} characters, at most {MAX_QUERY_CHARS}")
+    if area is not None:
+        _area(snap, area)
+    if column is not None and column not in COLUMNS:
+        raise ApiError(422, f"unknown column {column!r}; columns are {', '.join(COLUMNS)}")
+    fn = _engine("qualframe.search.engine", "search")
+    try:
+        res = fn(q, lang=lang, area=area, column=column, limit=limit)
+    except ValueError as exc:
+        raise ApiError(422, str(exc)) from None
+    results = []
+    for r in res.get("results", []):
+        item = dict(r)
+        item["level_url"] = urls.level(r["row_id"])
+        src = r.get("source") or {}
+        if "line_start" in src:
+            item["source"] = span_dict(SourceSpan(int(src["line_start"]), int(src["line_end"])), urls)
+        hit = snap.descriptors.get(r.get("descriptor_id", ""))
+        if hit:
+            item["label"] = hit[1].label
+            tr = translated(snap, hit[2].id, hit[2].text, ui_lang)
+            if tr is not None:
+                item["translation"] = tr
+        results.append(item)
+    return {"page": "search", "query": res.get("query", q), "lang": res.get("lang", lang), "area": area,
+            "column": column, "limit": limit, "results": results}
+
+
+def match(snap: Snapshot, text: str, limit: int, ui_lang: str, urls: Urls) -> dict[str, Any]:
+    if len(text) > MAX_MATCH_CHARS:
+        raise ApiError(422, f"text too long: {len(text)} characters, at most {MAX_MATCH_CHARS}")
+    fn = _engine("qualframe.match.engine", "match")
+    try:
+        res = fn(text, limit=limit)
+    except ValueError as exc:
+        raise ApiError(422, str(exc)) from None
+    suggestions = []
+    for s in res.get("suggestions", []):
+        item = dict(s)
+        item["level_url"] = urls.level(s["row_id"])
+        hit = snap.rows.get(s["row_id"])
+        if hit:
+            item["label"] = hit[1].label
+        ev_out = []
+        for ev in s.get("evidence", []):
+            e = dict(ev)
+            d = snap.descriptors.get(ev.get("descriptor_id", ""))
+            if d:
+                e["source"] = span_dict(d[2].source, urls)
+                tr = translated(snap, d[2].id, d[2].text, ui_lang)
+                if tr is not None:
+                    e["translation"] = tr
+            ev_out.append(e)
+        item["evidence"] = ev_out
+        suggestions.append(item)
+    return {"page": "match", "text": text, "lang": res.get("lang"), "limit": limit, "suggestions": suggestions}
