@@ -16,6 +16,11 @@ PG_URL = os.environ.get("QUALFRAME_TEST_PG_URL")
 DB_BACKENDS = ("sqlite", "postgresql")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Starlette's TestClient warns that it will move to another HTTP client; not our concern here.
+    config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with `starlette.testclient`")
+
+
 def _reset_postgres(url: str) -> None:
     """Empty the test database so each test starts from a fresh, unmigrated schema."""
     engine = create_engine(url)
@@ -46,3 +51,32 @@ def store(db_url: str) -> Iterator[object]:
     prepare(s)
     yield s
     s.close()
+
+
+@pytest.fixture
+def make_client(db_url: str):
+    """Build an app (with its store prepared) on each backend and return a test client for it."""
+    from starlette.testclient import TestClient
+
+    from qualframe.store import Store
+    from qualframe.web.app import create_app
+    from qualframe.web.settings import Settings
+
+    made: list[Store] = []
+
+    def factory(**overrides: object) -> TestClient:
+        settings = Settings(database_url=db_url, **overrides)  # type: ignore[arg-type]
+        store = Store(db_url)
+        made.append(store)
+        app = create_app(settings, store=store)
+        return TestClient(app, raise_server_exceptions=False, base_url="http://testserver")
+
+    yield factory
+    for s in made:
+        s.close()
+
+
+@pytest.fixture
+def client(make_client):
+    """A test client on the app with default settings, once per database backend."""
+    return make_client()

@@ -126,7 +126,7 @@ class ResponseCache:
 def build_entry(status: int, headers: Headers, body: bytes, last_modified: str, extra: Headers) -> Entry:
     digest = hashlib.blake2b(body, digest_size=12).hexdigest()
     etag = f'"{digest}"'.encode()
-    drop = {b"content-length", b"etag", b"last-modified", b"content-encoding", b"vary"}
+    drop = {b"content-length", b"etag", b"last-modified", b"content-encoding", b"vary", *(k for k, _ in extra)}
     base = [(k, v) for k, v in headers if k.lower() not in drop]
     names = {k.lower() for k, _ in base}
     if b"cache-control" not in names:

@@ -148,7 +148,8 @@ class QualframeMiddleware:
                 scope = {**scope, "method": "GET"}
             await self._call_caching(scope, receive, send, key, head)
             return
-        await self._call(scope, self._limited(receive), send)
+        over: dict[str, bool] = {"over": False}
+        await self._call(scope, self._limited(receive, over), send, over)
 
     # --- cache ------------------------------------------------------------------------------------
     async def _produce(self, key: Any, res: Any) -> Entry:
@@ -198,7 +199,7 @@ class QualframeMiddleware:
         await self._call(scope, receive, capture)
 
     # --- plumbing ---------------------------------------------------------------------------------
-    def _limited(self, receive: Receive) -> Receive:
+    def _limited(self, receive: Receive, over: dict[str, bool]) -> Receive:
         seen = 0
 
         async def wrapped() -> Message:
@@ -207,18 +208,26 @@ class QualframeMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
+                    over["over"] = True
                     raise BodyTooLarge(f"request body larger than {self.max_body} bytes")
             return message
 
         return wrapped
 
-    async def _call(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _call(self, scope: Scope, receive: Receive, send: Send, over: dict[str, bool] | None = None) -> None:
         started = False
+        replaced = False
 
         async def tracking(message: Message) -> None:
-            nonlocal started
+            nonlocal started, replaced
+            if replaced:
+                return  # the app's own answer to an over-size body is replaced by a 413
             if message["type"] == "http.response.start":
                 started = True
+                if over and over["over"]:
+                    replaced = True
+                    await self._error(send, scope, 413, f"request body larger than {self.max_body} bytes")
+                    return
                 message = _with_security(message)
             await send(message)
 
