@@ -177,3 +177,8 @@ class SourceTextRow(Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+# CASE import tables live in their own module (qualframe.interop owns them); imported here so that
+# Base.metadata, and so Alembic and the schema test, always see them.
+from qualframe.store import case_models  # noqa: E402, F401
