@@ -82,8 +82,9 @@ class QualframeMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        orig_path = path
         method: str = scope["method"]
-        accept = accept_encoding = cookie = inm = b""
+        accept = accept_encoding = cookie = inm = ims = b""
         content_length = -1
         for k, v in scope["headers"]:
             if k == b"accept":
@@ -94,6 +95,8 @@ class QualframeMiddleware:
                 cookie = v
             elif k == b"if-none-match":
                 inm = v
+            elif k == b"if-modified-since":
+                ims = v
             elif k == b"content-length":
                 content_length = int(v) if v.isdigit() else -2
         is_api = path.startswith("/api/")
@@ -138,15 +141,17 @@ class QualframeMiddleware:
             key = (path, scope["query_string"], lang, want_json)
             entry = self.cache.get(key)
             if entry is None:
-                res = self.cache.resources.get(path)
+                res = self.cache.resources.get(orig_path)
                 if res is not None:
                     entry = await self._produce(key, res)
             if entry is not None:
+                if ims and not inm and _unmodified_since(entry, ims):
+                    inm = b"*"  # If-Modified-Since applies only without If-None-Match (RFC 9110 13.1.3)
                 await self._send_entry(send, entry, b"gzip" in accept_encoding, inm, head)
                 return
             if head:
                 scope = {**scope, "method": "GET"}
-            await self._call_caching(scope, receive, send, key, head)
+            await self._call_caching(scope, receive, send, key, head, b"gzip" in accept_encoding)
             return
         over: dict[str, bool] = {"over": False}
         await self._call(scope, self._limited(receive, over), send, over)
@@ -171,7 +176,8 @@ class QualframeMiddleware:
         await send({"type": "http.response.start", "status": entry.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else body})
 
-    async def _call_caching(self, scope: Scope, receive: Receive, send: Send, key: Any, head: bool) -> None:
+    async def _call_caching(self, scope: Scope, receive: Receive, send: Send, key: Any, head: bool,
+                            gz: bool) -> None:
         """Run the app; keep a 200 answer the handler marked cacheable, then send it from the cache."""
         generation = self.cache.generation
         state: dict[str, Any] = {"start": None, "chunks": [], "buffer": False}
@@ -190,7 +196,7 @@ class QualframeMiddleware:
                     start = state["start"]
                     entry = self.cache.put(key, start["status"], list(start["headers"]), b"".join(state["chunks"]),
                                            generation)
-                    await self._send_entry(send, entry, False, b"", head)
+                    await self._send_entry(send, entry, gz, b"", head)
                 return
             if head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
@@ -260,3 +266,14 @@ class QualframeMiddleware:
 def _with_security(message: Message) -> Message:
     headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _SECURITY_NAMES]
     return {**message, "headers": [*headers, *SECURITY_HEADERS]}
+
+
+def _unmodified_since(entry: Entry, ims: bytes) -> bool:
+    """True if the entry's Last-Modified is not later than the If-Modified-Since date."""
+    from email.utils import parsedate_to_datetime
+
+    lm = next((v for k, v in entry.headers if k == b"last-modified"), None)
+    try:
+        return lm is not None and parsedate_to_datetime(lm.decode()) <= parsedate_to_datetime(ims.decode())
+    except (TypeError, ValueError, UnicodeDecodeError):
+        return False
