@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 
 import pytest
 
@@ -199,10 +200,16 @@ def test_match(client) -> None:
     _error(client.post("/api/v1/match", json={"text": "x", "limit": 99}), 422, "invalid_request")
 
 
-@pytest.mark.skipif(HAS_MATCH, reason="the match engine is installed")
-def test_match_unavailable_is_503(client) -> None:
+def test_engines_unavailable_is_503(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the search or match module the routes say so with a 503, on pages and in the API."""
+    monkeypatch.setitem(sys.modules, "qualframe.match.engine", None)
+    monkeypatch.setitem(sys.modules, "qualframe.search.engine", None)
     err = _error(client.post("/api/v1/match", json={"text": "developer"}), 503, "service_unavailable")
     assert "qualframe.match.engine" in err["message"]
+    err = _error(client.get("/api/v1/search?q=developer"), 503, "service_unavailable")
+    assert "qualframe.search.engine" in err["message"]
+    page = client.get("/search?q=developer")
+    assert page.status_code == 503 and "qualframe.search.engine" in page.text
 
 
 def test_bodies_and_queries_are_limited(client) -> None:

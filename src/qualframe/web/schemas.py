@@ -252,6 +252,7 @@ class SearchOut(BaseModel):
     area: str | None
     column: str | None
     limit: int
+    truncated: bool
     results: list[SearchResult]
 
 
@@ -260,6 +261,7 @@ class Evidence(BaseModel):
     descriptor_id: str
     text: str
     score: float
+    matched_text: str | None = Field(None, description="the text the engine matched, in the query's language")
     source: SourceRef | None = None
     translation: Translation | None = None
 
@@ -279,6 +281,7 @@ class MatchOut(BaseModel):
     text: str
     lang: str | None
     limit: int
+    truncated: bool
     suggestions: list[Suggestion]
 
 

@@ -375,7 +375,7 @@ def search(snap: Snapshot, q: str, lang: str, area: str | None, column: str | No
                 item["translation"] = tr
         results.append(item)
     return {"page": "search", "query": res.get("query", q), "lang": res.get("lang", lang), "area": area,
-            "column": column, "limit": limit, "results": results}
+            "column": column, "limit": limit, "truncated": bool(res.get("truncated", False)), "results": results}
 
 
 def match(snap: Snapshot, text: str, limit: int, ui_lang: str, urls: Urls) -> dict[str, Any]:
@@ -398,6 +398,10 @@ def match(snap: Snapshot, text: str, limit: int, ui_lang: str, urls: Urls) -> di
             e = dict(ev)
             d = snap.descriptors.get(ev.get("descriptor_id", ""))
             if d:
+                # the engine may quote the text in the query's language; `text` stays the official Kazakh
+                if ev.get("text") and ev["text"] != d[2].text:
+                    e["matched_text"] = ev["text"]
+                e["text"] = d[2].text
                 e["source"] = span_dict(d[2].source, urls)
                 tr = translated(snap, d[2].id, d[2].text, ui_lang)
                 if tr is not None:
@@ -405,4 +409,5 @@ def match(snap: Snapshot, text: str, limit: int, ui_lang: str, urls: Urls) -> di
             ev_out.append(e)
         item["evidence"] = ev_out
         suggestions.append(item)
-    return {"page": "match", "text": text, "lang": res.get("lang"), "limit": limit, "suggestions": suggestions}
+    return {"page": "match", "text": text, "lang": res.get("lang"), "limit": limit,
+            "truncated": bool(res.get("truncated", False)), "suggestions": suggestions}
