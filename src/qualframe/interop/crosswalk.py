@@ -232,3 +232,62 @@ def in_eqf_terms(row: LevelRow, lang: str = "en") -> str:
     if sfia:
         parts.append(f"SFIA {', '.join(h.label.removeprefix('SFIA ') for h in sfia)} (low confidence)")
     return "; ".join(parts) + "."
+
+
+# --- level pages ----------------------------------------------------------------------------------
+
+_UI = {
+    "title": {"kk": "Басқа шеңберлермен салыстыру (ресми емес)",
+              "ru": "Сопоставление с другими рамками (неофициально)",
+              "en": "Crosswalks to other frameworks (indicative)"},
+    "lead": {"kk": "EQF тұрғысынан: {eqf}. Бұл ресми сәйкестік емес: Қазақстанның ҰБШ-сы EQF-пен ресми түрде "
+                   "салыстырылмаған.",
+             "ru": "В терминах EQF: {eqf}. Это не официальное соответствие: НРК Казахстана официально не "
+                   "соотнесена с EQF.",
+             "en": "In EQF terms: {eqf}. This is not an official correspondence: the NQF of Kazakhstan has not "
+                   "been officially referenced to the EQF."},
+    "none": {"kk": "сәйкес деңгей жоқ", "ru": "соответствующего уровня нет", "en": "no corresponding level"},
+    "scheme": {"kk": "Шеңбер", "ru": "Рамка", "en": "Framework"},
+    "level": {"kk": "Деңгей", "ru": "Уровень", "en": "Level"},
+    "relation": {"kk": "Сәйкестік", "ru": "Соответствие", "en": "Relation"},
+    "confidence": {"kk": "Сенімділік", "ru": "Достоверность", "en": "Confidence"},
+    "via": {"kk": "Жол", "ru": "Путь", "en": "Path"},
+    "caveats": {"kk": "Ескертулер мен дереккөздер (ағылшынша)", "ru": "Оговорки и источники (на английском)",
+                "en": "Caveats and sources"},
+}
+_RELATION_WORDS = {
+    "exactMatch": {"kk": "дәл", "ru": "точное", "en": "exact"},
+    "closeMatch": {"kk": "жақын", "ru": "близкое", "en": "close"},
+    "broadMatch": {"kk": "кеңірек", "ru": "более широкое", "en": "broader"},
+    "narrowMatch": {"kk": "тарырақ", "ru": "более узкое", "en": "narrower"},
+    "relatedMatch": {"kk": "байланысты", "ru": "связанное", "en": "related"},
+}
+_CONFIDENCE_WORDS = {"low": {"kk": "төмен", "ru": "низкая", "en": "low"},
+                     "medium": {"kk": "орташа", "ru": "средняя", "en": "medium"},
+                     "high": {"kk": "жоғары", "ru": "высокая", "en": "high"}}
+
+
+def level_view(row: LevelRow, lang: str = "en", framework_id: str | None = None) -> dict[str, Any] | None:
+    """What a level page shows under "In EQF terms…"; None for rows without an NQF level (CASE imports)."""
+    if row.nqf_level < 1:
+        return None
+    lang = lang if lang in ("kk", "ru", "en") else "en"
+    hits = for_row(row)
+    eqf = ", ".join(h.label for h in hits["eqf"]) or _UI["none"][lang]
+    cws = load_crosswalks()
+    used = sorted({c for hs in hits.values() for h in hs for c in h.via} | {CHAINS["eqf"][0]},
+                  key=lambda c: (cws[c].source.scheme != "kz-nqf", c))
+    return {
+        "title": _UI["title"][lang],
+        "lead": _UI["lead"][lang].format(eqf=eqf),
+        "labels": {k: _UI[k][lang] for k in ("scheme", "level", "relation", "confidence", "via", "caveats")},
+        "rows": [
+            {"scheme": SCHEME_TITLES[s], "level": h.label, "relation": _RELATION_WORDS[h.relation][lang],
+             "confidence": _CONFIDENCE_WORDS[h.confidence][lang], "path": " → ".join(h.path)}
+            for s, hs in hits.items() for h in hs
+        ] or [],
+        "none": _UI["none"][lang],
+        "crosswalks": [{"title": cws[c].title, "confidence": cws[c].confidence, "caveats": list(cws[c].caveats),
+                        "sources": [dict(x) for x in cws[c].sources]} for c in used],
+        "api_url": (f"/api/v1/frameworks/{framework_id}/crosswalks?level={row.id}" if framework_id else None),
+    }

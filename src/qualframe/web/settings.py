@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from qualframe.dataset import DEFAULT_FRAMEWORK_ID
 
 # Routers other engineers may provide; each module is imported if present and its `router` included.
-DEFAULT_ROUTER_MODULES: tuple[str, ...] = ("qualframe.interop.case_routes",)
+DEFAULT_ROUTER_MODULES: tuple[str, ...] = ("qualframe.interop.case_routes", "qualframe.interop.web_routes")
 
 
 @dataclass(frozen=True)

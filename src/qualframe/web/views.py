@@ -254,7 +254,17 @@ def level(snap: Snapshot, row_id: str, lang: str, urls: Urls) -> dict[str, Any]:
         "next": row_brief(area, next_r, urls) if next_r else None,
         "compare_next_url": urls.compare(r.id, next_r.id) if next_r else None,
         "errata": [erratum_dict(e, urls) for e in related],
+        "crosswalks": _crosswalks(r, lang, snap.fw.id),
     }
+
+
+def _crosswalks(r: LevelRow, lang: str, fid: str) -> dict[str, Any] | None:
+    """"In EQF terms…" for the level page (qualframe.interop.crosswalk; None if it is not installed)."""
+    try:
+        from qualframe.interop.crosswalk import level_view
+    except ImportError:
+        return None
+    return level_view(r, lang, fid)
 
 
 def compare(snap: Snapshot, a: str | None, b: str | None, lang: str, urls: Urls) -> dict[str, Any]:
