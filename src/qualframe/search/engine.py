@@ -1,0 +1,157 @@
+"""Hybrid descriptor search: BM25 over stemmed kk/ru/en text fused with multilingual embeddings.
+
+Why hybrid: exact framework words ("тестілеу", "GOST", "postal") are found best by BM25 over stems,
+while paraphrases and queries in another wording than the framework's are found by the embeddings.
+The fused score is ``cos + LEX_WEIGHT * lex`` where ``cos`` is the best cosine similarity between the
+query and the descriptor's kk/ru/en passages and ``lex`` is the BM25 score divided by the best
+score any document could reach for these query terms (so it lies in [0, 1] and does not depend on
+how many documents matched). Both legs are computed for all ~200 descriptors; at this size a dense
+scan costs microseconds and avoids top-k truncation artefacts.
+
+Input policy: see :mod:`qualframe.search.inputs` (empty -> ValueError, > 2,000 characters -> cut,
+``"truncated": true``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from qualframe.search.analyze import analyze
+from qualframe.search.embed import QueryEmbedder, get_model, model_load_seconds
+from qualframe.search.index import SearchIndex, get_index
+from qualframe.search.inputs import SEARCH_MAX_CHARS, check_choice, check_limit, clean_text
+from qualframe.search.kazakh import latin_to_cyrillic
+from qualframe.search.lang import detect
+
+__all__ = ["COLUMNS", "LANG_CHOICES", "SEARCH_MAX_CHARS", "QueryScores", "score_query", "search", "warm"]
+
+LANG_CHOICES = ("auto", "kk", "ru", "en")
+COLUMNS = ("competences", "skills", "knowledge")
+MAX_LIMIT = 200
+LEX_WEIGHT = 0.12  # tuned on the odd half of bench/data/paraphrases.jsonl, checked on the even half
+ALT_LANG_WEIGHT = 0.5  # weight of terms from the runner-up analyser when detection is unsure
+SEMANTIC_MAX_TOKENS = 64
+
+embedder = QueryEmbedder(max_tokens=SEMANTIC_MAX_TOKENS)
+
+
+@dataclass(frozen=True)
+class QueryScores:
+    """Per-descriptor scores of one query (arrays aligned with ``index.docs``)."""
+
+    lang: str
+    script: str
+    terms: dict[str, float]
+    lex: np.ndarray  # BM25 / best reachable, in [0, 1]
+    cos: np.ndarray  # (n_docs, 3) cosine to kk/ru/en passages
+    fused: np.ndarray
+
+
+def query_terms(text: str, lang: str, auto: bool) -> tuple[dict[str, float], str, str]:
+    """Weighted index terms for `text`, and the language and script used."""
+    guess = detect(text)
+    use = guess.lang if auto else lang
+    terms: dict[str, float] = dict.fromkeys(analyze(text, use), 1.0)
+    if auto and guess.confidence < 0.5:
+        # Unsure detection (short or mixed text): also try the other analysers at half weight, so a
+        # Kazakh query without Kazakh letters still meets Kazakh stems.
+        for other in ("kk", "ru", "en"):
+            if other != use:
+                for t in analyze(text, other):
+                    terms.setdefault(t, ALT_LANG_WEIGHT)
+    return terms, use, guess.script
+
+
+def semantic_text(text: str, lang: str, script: str) -> str:
+    """What the embedder sees: Latin-script Kazakh is transliterated so it meets Cyrillic passages."""
+    if lang == "kk" and script in ("latn", "mixed"):
+        return latin_to_cyrillic(text)
+    return text
+
+
+def lexical_scores(idx: SearchIndex, terms: dict[str, float]) -> np.ndarray:
+    raw = idx.bm25.scores(terms.keys(), terms)
+    # Best reachable score for these terms: every known term at saturated tf.
+    best = sum(idx.bm25.idf[t] * w for t, w in terms.items() if t in idx.bm25) * (idx.bm25.k1 + 1.0)
+    return raw / best if best > 0 else raw
+
+
+def score_query(text: str, lang: str = "auto", idx: SearchIndex | None = None,
+                max_tokens: int | None = None) -> QueryScores:
+    """Score every descriptor for an already validated query (used by search, match and bench)."""
+    idx = idx or get_index()
+    terms, use, script = query_terms(text, lang, lang == "auto")
+    lex = lexical_scores(idx, terms)
+    qv = embedder(semantic_text(text, use, script), max_tokens)
+    cos = idx.vectors @ qv
+    fused = cos.max(axis=1) + LEX_WEIGHT * lex
+    return QueryScores(use, script, terms, lex, cos, fused)
+
+
+def _result(idx: SearchIndex, i: int, score: float) -> dict[str, Any]:
+    d = idx.docs[i]
+    return {
+        "area": d.area,
+        "nqf_level": d.nqf_level,
+        "sqf_level": d.sqf_level,
+        "row_id": d.row_id,
+        "descriptor_id": d.descriptor_id,
+        "column": d.column,
+        "text": d.text["kk"],
+        "translations": {"ru": d.text.get("ru"), "en": d.text.get("en")},
+        "score": round(float(score), 4),
+        "source": {"line_start": d.line_start, "line_end": d.line_end},
+    }
+
+
+def search(query: str, *, lang: str = "auto", area: str | None = None, column: str | None = None,
+           limit: int = 10) -> dict[str, Any]:
+    """Rank framework descriptors for `query` (kk, ru, en, or Latin-script Kazakh).
+
+    Returns {"query", "lang", "truncated", "results": [...]}, best first; each result carries the
+    Kazakh text, the unofficial ru/en translations (None where missing), the level row and the
+    source lines. Raises ValueError for an empty query or an invalid option.
+    """
+    text, truncated = clean_text(query, SEARCH_MAX_CHARS)
+    lang = check_choice(lang, LANG_CHOICES, "language") or "auto"
+    column = check_choice(column, COLUMNS, "column")
+    limit = check_limit(limit, MAX_LIMIT)
+    idx = get_index()
+    area = check_choice(area, idx.area_codes, "area")
+
+    qs = score_query(text, lang, idx)
+    scores = qs.fused.copy()
+    if area is not None:
+        scores[idx.doc_area != area] = -np.inf
+    if column is not None:
+        scores[idx.doc_column != column] = -np.inf
+    n_ok = int(np.isfinite(scores).sum())
+    k = min(limit, n_ok)
+    top = np.argpartition(-scores, k - 1)[:k] if 0 < k < len(scores) else np.arange(len(scores))
+    top = sorted((int(i) for i in top if np.isfinite(scores[i])), key=lambda i: (-scores[i], i))[:k]
+    return {
+        "query": text,
+        "lang": qs.lang,
+        "truncated": truncated,
+        "results": [_result(idx, i, scores[i]) for i in top],
+    }
+
+
+def warm() -> dict[str, float]:
+    """Build the index and load the model now (server start-up); returns the seconds each took."""
+    t0 = time.perf_counter()
+    get_model()
+    t1 = time.perf_counter()
+    idx = get_index()
+    t2 = time.perf_counter()
+    embedder("warm up")  # first call allocates the engine's buffers
+    t3 = time.perf_counter()
+    return {
+        "model_load_s": model_load_seconds() or (t1 - t0),
+        "index_build_s": idx.build_seconds if t2 - t1 > 0.001 else 0.0,
+        "first_query_s": t3 - t2,
+    }
