@@ -8,8 +8,9 @@ Modelling (README "CASE"):
 - areas are CFSubjects; NQF levels are CFConcepts (not `educationLevel`, whose vocabulary is school
   grades), referenced from level and descriptor items by conceptKeywords/conceptKeywordsURI;
 - `fullStatement` is always the official Kazakh text (`language` "kk"); unofficial ru/en translations
-  and the provenance (source file, lines, how the level was determined) go in each item's `notes`, and
-  in machine-readable form in `extensions`;
+  (each line labelled "[en, unofficial translation by qualframe]") and the provenance (source file,
+  lines, how the level was determined) go in each item's `notes`; the provenance is also in
+  `extensions.qualframe` in machine-readable form;
 - crosswalks to EQF, e-CF and SFIA become isRelatedTo associations from level items to external
   nodes, one CFAssociationGrouping per target scheme, their confidence and caveats in the notes.
 

@@ -18,8 +18,10 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from qualframe.interop import crosswalk as cx
+from qualframe.web.api import ERRORS
 
-router = APIRouter(prefix="/api/v1", include_in_schema=True, tags=["exports"])
+# The app's error responses (404, 422, 500... as ErrorResponse), so /api/v1/openapi.json documents them.
+router = APIRouter(prefix="/api/v1", tags=["exports"], responses=ERRORS)
 
 FORMATS: dict[str, tuple[str, str]] = {  # fmt → (media type, file suffix)
     "csv": ("text/csv; charset=utf-8", ".csv"),
