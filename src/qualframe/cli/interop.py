@@ -127,7 +127,7 @@ def _print_report(rep: Any, result: dict[str, Any]) -> None:
     console.print(f"[bold]{escape(rep.file)}[/] ({rep.size:,} bytes, sha256 {rep.sha256[:12]}…)")
     if rep.case_version:
         console.print(f"CASE {rep.case_version} package: {escape(rep.title or '(untitled)')} "
-                      f"[{rep.document_identifier}]")
+                      f"{escape(f'[{rep.document_identifier}]')}", highlight=False)
     if rep.stats:
         console.print(", ".join(f"{v} {k}" for k, v in rep.stats.items()))
     for i in rep.errors:

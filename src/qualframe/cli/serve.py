@@ -48,6 +48,7 @@ def serve(
     # The workers re-open the store from the environment; the schema and data are ready now.
     os.environ["QUALFRAME_DATABASE_URL"] = url
     os.environ["QUALFRAME_PREPARE"] = "0"
+    os.environ.setdefault("QUALFRAME_BASE_URL", f"http://{host}:{port}")  # URIs in CASE answers and exports
     uvicorn.run("qualframe.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 loop="uvloop", http="httptools", log_level=log_level, access_log=False, server_header=False,
                 timeout_graceful_shutdown=5)
