@@ -262,3 +262,40 @@ def _all_ids(pkg: dict[str, Any]) -> list[str]:
     from qualframe.interop.case_store import identified_objects
 
     return [i for i, _ in identified_objects(pkg)]
+
+
+def test_rubrics_of_an_imported_package_are_served(env: dict[str, Any]) -> None:
+    from qualframe.interop.case_import import parse_package_bytes
+    from qualframe.interop.case_store import import_package
+
+    def u(n: int) -> str:
+        return str(uuid.UUID(int=n, version=4))
+
+    t = "2024-01-01T00:00:00Z"
+    doc, item, rub, crit, lvl = u(1), u(2), u(3), u(4), u(5)
+    pkg = {
+        "CFDocument": {"identifier": doc, "uri": f"https://x.test/{doc}", "creator": "test", "title": "Rubric test",
+                       "lastChangeDateTime": t, "caseVersion": "1.1", "language": "en"},
+        "CFItems": [{"identifier": item, "uri": f"https://x.test/{item}", "fullStatement": "Writes tests",
+                     "lastChangeDateTime": t}],
+        "CFAssociations": [{"identifier": u(6), "associationType": "isChildOf", "uri": f"https://x.test/{u(6)}",
+                            "originNodeURI": {"title": "i", "identifier": item, "uri": f"https://x.test/{item}"},
+                            "destinationNodeURI": {"title": "d", "identifier": doc, "uri": f"https://x.test/{doc}"},
+                            "lastChangeDateTime": t}],
+        "CFRubrics": [{"identifier": rub, "uri": f"https://x.test/{rub}", "title": "R", "lastChangeDateTime": t,
+                       "CFRubricCriteria": [{
+                           "identifier": crit, "uri": f"https://x.test/{crit}", "lastChangeDateTime": t,
+                           "CFItemURI": {"title": "i", "identifier": item, "uri": f"https://x.test/{item}"},
+                           "weight": 1.0, "position": 1, "rubricId": rub,
+                           "CFRubricCriterionLevels": [{"identifier": lvl, "uri": f"https://x.test/{lvl}",
+                                                        "quality": "good", "score": 2, "position": 1,
+                                                        "rubricCriterionId": crit, "lastChangeDateTime": t}]}]}],
+    }
+    parsed = parse_package_bytes(json.dumps(pkg).encode())
+    assert parsed.report.ok, parsed.report.errors
+    import_package(parsed, env["store"])
+    body = _check("/CFRubrics/{sourcedId}", env["client"].get(f"{P}/CFRubrics/{rub}"), 200)
+    assert body["CFRubricCriteria"][0]["CFRubricCriterionLevels"][0]["quality"] == "good"
+    pkg_out = _check("/CFPackages/{sourcedId}", env["client"].get(f"{P}/CFPackages/{doc}"), 200)
+    assert pkg_out["CFRubrics"][0]["identifier"] == rub
+    _check("/CFItemAssociations/{sourcedId}", env["client"].get(f"{P}/CFItemAssociations/{item}"), 200)
