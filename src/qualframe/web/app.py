@@ -232,7 +232,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             raise
         router = getattr(mod, "router", None)
         if router is not None:
-            app.include_router(router)
+            # every error goes through the handlers above, so the standard error answers apply here too
+            app.include_router(router, responses=api.ERRORS)
     _register_static(cache)
 
     def refresh() -> None:
