@@ -98,7 +98,8 @@ DOMAIN_CUES: tuple[Cue, ...] = (
        area="3.3"),
     _c("fibre/lines", r"fib(?:er|re)[- ]optic|\bfib(?:er|re)\b|\bftt[xhb]\b|\bgpon\b|\bpon\b|волокон\w*|"
        r"оптоволок\w*|\bволс\b|талшықты|линейн\w* сооружени|линейно-кабельн|кабельн\w* (?:сет|линий|связ)|"
-       r"желілік құрылыс|кабель (?:желі|тарту)|splic\w*|сварк\w* (?:оптич|волокон)", area="3.3"),
+       r"желілік құрылыс|кабель (?:желі|тарту)|splic\w*|сварк\w* (?:оптич|волокон)|муфт\w*|"
+       r"оптическ\w* кросс\w*|рефлектометр\w*|reflectometer|\botdr\b|\bont\b|\bolt\b", area="3.3"),
 )
 
 # ------------------------------------------------------------------------------------------------
@@ -127,7 +128,7 @@ LEVEL_CUES: tuple[Cue, ...] = (
     _c("intern/trainee", r"стаж[её]р\w*|практикант\w*|\bintern(?:ship)?\b|\btrainee\b|тағылымдамашы|"
        r"тағылымдама\w*|\bученик\w*|apprentice", level=3.0),
     _c("student/graduate", r"студент\w*|выпускник\w*|\bstudents?\b|graduates?\b|түлек\w*|студенттер",
-       level=3.4, weight=0.6),
+       level=3.4, weight=0.3),
     # --- skilled workers and technicians ---
     _c("operator/assembler/postman", r"оператор\w* (?:ввода|пк|эвм|call|колл|почтов\w*|отделени\w*|"
        r"сортировоч\w*|станк\w*|линии|производств\w*|склад\w*|контакт\w*)|(?:data entry|machine|"
@@ -389,3 +390,11 @@ def domain_signals(text: str) -> list[DomainSignal]:
         if hits:
             out.append(DomainSignal(cue.name, cue.area or "", cue.weight, hits[0].strip(), min(len(hits), 3)))
     return out
+
+
+_ANY_CUE = re.compile("|".join(f"(?:{c.pattern.pattern})" for c in (*DOMAIN_CUES, *LEVEL_CUES)), re.IGNORECASE)
+
+
+def cue_count(text: str) -> int:
+    """How many domain or level cue phrases `text` contains (one regex pass; ranks sentences)."""
+    return sum(1 for _ in _ANY_CUE.finditer(text))

@@ -34,11 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from qualframe.match.cues import domain_signals, level_signals
+from qualframe.match.cues import cue_count, domain_signals, level_signals
 from qualframe.match.prototypes import Prototype, prototype_passages, prototypes
 from qualframe.search.analyze import analyze
 from qualframe.search.embed import QueryEmbedder, get_model, passage_vectors
-from qualframe.search.engine import lexical_scores, query_terms, semantic_text
+from qualframe.search.engine import lexical_scores, query_terms, semantic_scores, semantic_text
 from qualframe.search.index import SearchIndex, get_index
 from qualframe.search.inputs import MATCH_MAX_CHARS, check_limit, clean_text
 
@@ -46,8 +46,10 @@ __all__ = ["MATCH_MAX_CHARS", "Params", "match", "warm"]
 
 COLUMNS = ("competences", "skills", "knowledge")
 MAX_LIMIT = 30
-DIGEST_TOKENS = 48
+DIGEST_TOKENS = 40
 TITLE_TOKENS = 16
+CUE_SCAN = 5_000  # characters of a long text read for cues (a vacancy is ~1-3k)
+DIGEST_SCAN = 2_500  # characters searched for digest sentences
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Params:
     """Weights of the row score; see the module docstring for what each term means."""
 
     col_weights: tuple[float, float, float] = (0.45, 0.3, 0.25)  # competences, skills, knowledge
-    lex_weight: float = 0.1  # BM25 share in a descriptor's score (as in search)
+    lex_weight: float = 0.5  # BM25 share in a descriptor's score (search uses 0.1: long texts share more words)
     w_row: float = 1.0  # row fit (z-score over rows)
     smooth: float = 0.25  # share of the neighbours' row fit
     w_area_sem: float = 1.0  # domain prototypes similarity (z over areas)
@@ -64,7 +66,8 @@ class Params:
     w_occ: float = 1.0  # occupation exemplar similarity (z over exemplars)
     w_cue: float = 1.0  # ordinal level cues (per unit of cue weight)
     cue_cap: float = 3.0  # total cue weight counted at most
-    temperature: float = 1.0
+    cue_offset: float = -0.5  # shift of every cue's level (calibrates the cue scale to the framework's)
+    temperature: float = 0.7  # softmax temperature for confidence (minimises the log-loss on the dev set)
 
 
 DEFAULT = Params()
@@ -85,25 +88,41 @@ class MatchModel:
     row_level: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-def _area_terms(idx: SearchIndex) -> dict[str, dict[str, float]]:
-    """Domain terms of each area from its title and OKED names (all languages), weighted by how
-    specific they are: a term that names only one area counts fully, one shared by two counts less."""
+def _area_terms(idx: SearchIndex, typo_oked: set[str]) -> dict[str, dict[str, float]]:
+    """Domain terms of each area, derived from the framework's own text in all three languages.
+
+    * title and OKED activity names: a term that names one area only, and is not common in the
+      descriptors of the other areas, weighs 1 (so "services", "activity" or "management" do not
+      count, nor does an OKED code flagged as a typo, 3.1's 92.12, whose name belongs to 3.2);
+    * descriptor wording: a term used by at least 3 descriptors, 80 % or more of them in one area
+      ("пошта"/"postal" in 3.3, "құрастыру"/"assembly" in 3.2), weighs 1/2.
+    """
     per_area: dict[str, set[str]] = {}
     for a in idx.areas:
         terms: set[str] = set()
         for lang in ("kk", "ru", "en"):
             terms.update(analyze(a.title.get(lang) or "", lang))
-            for _code, names in a.oked:
-                terms.update(analyze(names.get(lang) or "", lang))
+            for code, names in a.oked:
+                if f"oked:{a.code}:{code}" not in typo_oked:
+                    terms.update(analyze(names.get(lang) or "", lang))
         per_area[a.code] = terms
+    df: dict[str, dict[str, int]] = {}
+    for d, dterms in zip(idx.docs, idx.doc_terms, strict=True):
+        for t in set(dterms):
+            df.setdefault(t, {}).setdefault(d.area, 0)
+            df[t][d.area] += 1
     out: dict[str, dict[str, float]] = {}
     for code, terms in per_area.items():
         for t in terms:
-            if len(t) < 3 or t.isdigit():
-                continue
-            n = sum(t in other for other in per_area.values())
-            if n < len(per_area):
-                out.setdefault(t, {})[code] = 1.0 / n
+            elsewhere = sum(n for a, n in df.get(t, {}).items() if a != code)
+            if len(t) >= 3 and not t.isdigit() and elsewhere < 2 and \
+                    sum(t in other for other in per_area.values()) == 1:
+                out.setdefault(t, {})[code] = 1.0
+    for t, by_area in df.items():
+        total = sum(by_area.values())
+        area, top = max(by_area.items(), key=lambda kv: kv[1])
+        if total >= 3 and top / total >= 0.8 and len(t) >= 4 and not t.isdigit():
+            out.setdefault(t, {}).setdefault(area, 0.5)
     return out
 
 
@@ -123,7 +142,8 @@ def build_model() -> MatchModel:
             "row_id": row.id, "area": area.code, "nqf_level": row.nqf_level, "sqf_level": row.sqf_level,
             "docs": {c: [idx.by_id[d.id] for d in row.column(c)] for c in COLUMNS},
         })
-    model = MatchModel(idx=idx, rows=rows, protos=protos, proto_vecs=vecs, area_terms=_area_terms(idx),
+    typo = {e.target for e in fw.errata if e.kind == "oked-typo"}
+    model = MatchModel(idx=idx, rows=rows, protos=protos, proto_vecs=vecs, area_terms=_area_terms(idx, typo),
                        areas=idx.area_codes)
     model.row_area = np.array([r["area"] for r in rows])
     model.row_level = np.array([r["nqf_level"] for r in rows], dtype=np.float32)
@@ -160,27 +180,25 @@ def title_of(text: str, max_chars: int = 140) -> str:
 def digest(text: str, max_tokens: int = DIGEST_TOKENS) -> str:
     """The part of `text` the embedder sees: its first sentence (usually the title) plus the
     sentences richest in domain and level cues, in their original order, within `max_tokens`."""
-    sents = [s.strip() for s in _SENT.split(text) if s and s.strip()]
+    m = get_model()
+    if len(text) <= max_tokens * 2 or m.token_count(text[: max_tokens * 8], True) <= max_tokens:
+        return text
+    sents = [s.strip() for s in _SENT.split(text[:DIGEST_SCAN]) if s and s.strip()]
     if not sents:
         return text
-    m = get_model()
-    if m.token_count(text, True) <= max_tokens:
-        return text
-    ranked = []
-    for i, s in enumerate(sents):
-        low = s.lower()
-        score = 2.0 * len(domain_signals(s)) + len(level_signals(low)) - 0.001 * i
-        if i == 0:
-            score += 10.0
-        ranked.append((score, i, s))
-    ranked.sort(key=lambda x: -x[0])
+    ranked = sorted(((10.0 if i == 0 else 0.0) + cue_count(s) - 0.001 * i, i, s) for i, s in enumerate(sents))
+    ranked.reverse()
     chosen: list[tuple[int, str]] = []
-    used = 1
+    used, skipped = 1, 0
     for _score, i, s in ranked:
         n = m.token_count(s, False) - 1
         if used + n > max_tokens:
             if not chosen:
-                chosen.append((i, s))  # too long a first sentence: let the embedder cut it
+                chosen.append((i, s))  # a first sentence longer than the budget: the embedder cuts it
+                break
+            skipped += 1
+            if skipped >= 3:
+                break
             continue
         chosen.append((i, s))
         used += n
@@ -219,11 +237,11 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
     lex = lexical_scores(idx, terms)
     # Latin-script Kazakh is read in Cyrillic by the embedder and the cue patterns alike.
     cyr = semantic_text(text, lang, script)
-    q = embedder(digest(cyr))
-    qt = embedder(title_of(cyr), TITLE_TOKENS)
+    dig, title = digest(cyr), title_of(cyr)
+    q = embedder(dig)
+    qt = q if title == dig else embedder(title, TITLE_TOKENS)
     cos = idx.vectors @ q
-    top2 = np.sort(cos, axis=1)[:, 1:].mean(axis=1)
-    doc_score = top2 + p.lex_weight * lex
+    doc_score = semantic_scores(cos) + p.lex_weight * lex
 
     # Row fit: best descriptor per column, columns weighted (competences most).
     cw = dict(zip(COLUMNS, p.col_weights, strict=True))
@@ -259,7 +277,7 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
         for a, w in model.area_terms.get(t, {}).items():
             area_lex[a] += w
             area_lex_terms[a].append(t)
-    dcues = domain_signals(cyr if cyr != text else text)
+    dcues = domain_signals(cyr[:CUE_SCAN])
     area_cue = dict.fromkeys(model.areas, 0.0)
     for s in dcues:
         if s.area in area_cue:
@@ -282,12 +300,12 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
             occ[i] = best[(r["area"], r["nqf_level"])]
     # A level without its own exemplar borrows the same level from the other areas.
     # Ordinal cues: weighted L1 distance from each cue's level.
-    lcues = level_signals(cyr.lower())
+    lcues = level_signals(cyr[:CUE_SCAN].lower())
     total_w = sum(s.weight for s in lcues)
     scale = min(total_w, p.cue_cap) / total_w if total_w else 0.0
     cue_pref = np.zeros(len(model.rows), dtype=np.float32)
     for s in lcues:
-        cue_pref -= scale * s.weight * np.abs(model.row_level - s.level)
+        cue_pref -= scale * s.weight * np.abs(model.row_level - (s.level + p.cue_offset))
 
     row_score = (p.w_row * smoothed + p.w_occ * occ + p.w_cue * cue_pref
                  + np.array([area_score[a] for a in model.row_area], dtype=np.float32))
