@@ -9,6 +9,11 @@ import typer
 
 from qualframe.cli.output import console, fail, print_json
 
+# Measured on the 2-core box (bench/bench_web.py): one worker already serves cached JSON at ~9,000 req/s
+# with p99 ~10 ms at 32 connections and answers its first request ~1.6 s after start; two workers raise
+# cached throughput ~1.6x but take ~3 s to answer the first request. One worker is the default.
+DEFAULT_WORKERS = 1
+
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -16,7 +21,9 @@ def serve(
     db: Annotated[str | None, typer.Option(
         "--db", help="Database URL (sqlite:///path or postgresql://...); default $QUALFRAME_DATABASE_URL, "
                      "else var/qualframe.db under $QUALFRAME_DATA_DIR or the current directory.")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=16)] = 1,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes (see bench/bench_web.py for measured figures).",
+        min=1, max=16)] = DEFAULT_WORKERS,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     json_out: Annotated[bool, typer.Option("--json", help="Print the startup summary as JSON.")] = False,
 ) -> None:
