@@ -21,11 +21,12 @@ _OPENAPI_URI = "urn:qualframe:case-openapi"
 
 def standards_dir() -> Path | None:
     """The folder holding the official CASE files, or None."""
-    candidates = []
-    if os.environ.get("QUALFRAME_CASE_STANDARDS"):
-        candidates.append(Path(os.environ["QUALFRAME_CASE_STANDARDS"]))
-    repo = Path(__file__).resolve().parents[3]
-    candidates += [repo.parent / "shared" / "standards" / "case", Path.cwd().parent / "shared" / "standards" / "case"]
+    if "QUALFRAME_CASE_STANDARDS" in os.environ:  # an explicit setting wins, even one that points nowhere
+        candidates = [Path(os.environ["QUALFRAME_CASE_STANDARDS"])]
+    else:
+        repo = Path(__file__).resolve().parents[3]
+        candidates = [repo.parent / "shared" / "standards" / "case",
+                      Path.cwd().parent / "shared" / "standards" / "case"]
     for c in candidates:
         if (c / OPENAPI_FILE).is_file() and (c / PACKAGE_SCHEMA_FILE).is_file():
             return c
