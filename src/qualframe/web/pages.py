@@ -105,7 +105,8 @@ def search(request: Request, q: Annotated[str | None, Query(max_length=views.MAX
            limit: Annotated[int, Query(ge=1, le=50)] = 20) -> Response:
     snap, urls, lang = _ctx(request, None)
     data = {"page": "search", "query": q or "", "area": area or None, "column": column or None, "limit": limit,
-            "results": None, "error": None, "areas": [a.code for a in snap.fw.areas]}
+            "results": None, "error": None, "areas": [a.code for a in snap.fw.areas],
+            "framework": views.framework_brief(snap, lang, urls)}
     if q and q.strip():
         try:
             data.update(views.search(snap, q, "auto", area or None, column or None, limit, lang, urls))
@@ -120,7 +121,8 @@ def search(request: Request, q: Annotated[str | None, Query(max_length=views.MAX
 
 def _match_page(request: Request, text: str | None, limit: int) -> Response:
     snap, urls, lang = _ctx(request, None)
-    data = {"page": "match", "text": text or "", "limit": limit, "suggestions": None, "error": None}
+    data = {"page": "match", "text": text or "", "limit": limit, "suggestions": None, "error": None,
+            "framework": views.framework_brief(snap, lang, urls)}
     if text and text.strip():
         try:
             data.update(views.match(snap, text, limit, lang, urls))
