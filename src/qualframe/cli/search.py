@@ -100,7 +100,7 @@ def _print_search(res: dict[str, Any]) -> None:
         console.print("no results")
         return
     for n, r in enumerate(res["results"], start=1):
-        level = r["sqf_level"] or f"{r['nqf_level']}*"
+        level = r["sqf_level"] or "—"
         console.print(
             f"[bold]{n}.[/] [cyan]{r['descriptor_id']}[/]  area {r['area']}, NQF {r['nqf_level']}, SQF {level}, "
             f"{COLUMN_LABEL[r['column']]}  [dim]score {r['score']:.3f}, source {_lines(r['source'])}[/]",
@@ -109,7 +109,8 @@ def _print_search(res: dict[str, Any]) -> None:
         tr = r["translations"].get(lang) if lang in ("ru", "en") else None
         if tr:
             console.print(f"   [dim]{lang}: {escape(tr)} (unofficial translation)[/]", highlight=False)
-    console.print("[dim]* level not printed in the source; inferred from the table's order[/]")
+    if any(r["sqf_level"] is None for r in res["results"]):
+        console.print("[dim]SQF —: no SQF code printed for that row in the source[/]")
 
 
 def _lines(src: dict[str, int]) -> str:
@@ -161,7 +162,7 @@ def _print_match(res: dict[str, Any]) -> None:
     for n, s in enumerate(res["suggestions"], start=1):
         title = (translations.text(f"area.{s['area']}.title", lang, fw) if lang != "kk" else None) \
             or fw.area(s["area"]).title["kk"]
-        sqf = s["sqf_level"] or "not printed"
+        sqf = s["sqf_level"] or "— (not printed)"
         console.print(f"[bold]{n}. area {s['area']}, NQF level {s['nqf_level']}, SQF {sqf}[/] "
                       f"(row {s['row_id']})  confidence [bold]{s['confidence']:.0%}[/]", highlight=False)
         console.print(f"   [dim]{escape(title)}[/]", highlight=False)

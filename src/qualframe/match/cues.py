@@ -41,7 +41,7 @@ def _c(name: str, pattern: str, *, area: str | None = None, level: float | None 
 DOMAIN_CUES: tuple[Cue, ...] = (
     # 3.1 software, IT services, data processing, web
     _c("software", r"\bsoftware\b|программн\w* обеспечени|бағдарламалық қамтамасыз|\bбқ\b", area="3.1"),
-    _c("programming", r"\bprogramm(?:er|ing)\b|\bcod(?:e|ing)\b|программир|программист|бағдарламашы|"
+    _c("programming", r"\bprogramm(?:er|ing)\b|ba[gǵ]darlama\w*|\bcod(?:e|ing)\b|программир|программист|бағдарламашы|"
        r"бағдарламала|\bразработ\w*|\bdevelop(?:er|ment)\b|әзірлеуші|әзірле\w* бағдарлама", area="3.1"),
     _c("languages/stacks", r"\b(?:python|java|javascript|typescript|kotlin|swift|golang|php|ruby|scala|"
        r"c\+\+|c#|\.net|react|angular|vue|django|spring|node\.?js|1с|1c|sql|postgresql|mysql|oracle|"
@@ -66,7 +66,8 @@ DOMAIN_CUES: tuple[Cue, ...] = (
     _c("cybersecurity", r"information security|cyber ?security|информационн\w* безопасност|"
        r"ақпараттық қауіпсіздік|\bsoc\b|pentest", area="3.1", weight=0.6),
     # 3.2 manufacturing, repair, wholesale of ICT equipment
-    _c("manufacturing", r"\bmanufactur\w*|\bfactory\b|\bplant\b|assembly line|производств\w* (?:электрон|"
+    _c("manufacturing", r"\bmanufactur\w*|\bfactory\b|\bzauyt\w*|\b[oó]ndiris\w*|\bplant\b|assembly line|"
+       r"производств\w* (?:электрон|"
        r"компьютер|оборудован|прибор|плат)|завод\w*|фабрик\w*|\bцех\w*|өндіріс\w*|зауыт\w*", area="3.2"),
     _c("assembly/soldering", r"\bassembl(?:er|y|ing)\b|solder\w*|\bpcb\b|circuit board|\bsmt\b|сборщик|сборк\w*|"
        r"пайк\w*|паяльн\w*|печатн\w* плат|монтаж\w* (?:радио|электрон|плат)|радиоэлектрон|радиомонтаж|"
@@ -84,12 +85,13 @@ DOMAIN_CUES: tuple[Cue, ...] = (
     _c("quality control (plant)", r"\bотк\b|quality control inspector|контролер\w* (?:качества|отк)|"
        r"сапа бақылау", area="3.2", weight=0.5),
     # 3.3 telecommunications and postal services
-    _c("telecom", r"telecom\w*|телеком\w*|телекоммуникац\w*|телекоммуникация\w*|\bсвяз(?:ь|и|ью)\b|"
+    _c("telecom", r"telecom\w*|\bba[iı]lanys\w*|телеком\w*|телекоммуникац\w*|телекоммуникация\w*|\bсвяз(?:ь|и|ью)\b|"
        r"оператор\w* связи|байланыс\w*|communication operator|mobile operator|сотов\w*|ұялы|"
        r"internet service provider|интернет[- ]провайдер\w*|\bisp\b|провайдер\w* (?:связи|интернет)|"
        r"мобильн\w* оператор\w*|network operator|оператор\w* (?:фиксированной|мобильной|сотовой)",
        area="3.3"),
-    _c("postal", r"\bpostal\b|post office|(?<!-)\bmail\b|parcel\w*|postman|\bcourier\w*|почт\w*|посыл\w*|"
+    _c("postal", r"\bpostal\b|\bpo(?:ch|sh|ş)ta\w*|\bkur[yý]?er\w*|\bs[aá]lemdeme\w*|post office|"
+       r"(?<!-)\bmail\b|parcel\w*|postman|\bcourier\w*|почт\w*|посыл\w*|"
        r"почтов\w* отправлени\w*|курь?ер\w*|пошта\w*|сәлемдеме\w*|хат-хабар|жөнелтілім\w*|kazpost|"
        r"казпочт\w*|қазпошта\w*", area="3.3"),
     _c("network/radio", r"base station|базов\w* станци|базалық станция|\bbts\b|\bgsm\b|\blte\b|\b[345]g\b|"
@@ -112,7 +114,8 @@ LEVEL_CUES: tuple[Cue, ...] = (
        r"помощник\w* (?:монтажника|сборщика|слесаря)|монтаждаушының көмекшісі|көмекші\b", level=1.3),
     _c("no qualification needed", r"без образовани|no qualification|no education required|"
        r"білімсіз|образование не требуется", level=1.6, weight=0.7),
-    _c("no experience", r"без опыта|опыт не требуется|опыт работы не обязателен|no experience|"
+    _c("no experience", r"t[aá](?:zh|j)[iı]r[iı]be (?:qajet|kerek|talap)\w* (?:emes|etilme)\w*|без опыта|"
+       r"опыт не требуется|опыт работы не обязателен|no experience|"
        r"experience (?:is )?not required|тәжірибесіз|тәжірибе талап етілмейді|тәжірибе қажет емес",
        level=2.5, weight=0.8),
     _c("training on the job", r"обучение на месте|обучаем на месте|обучение за счёт|on-the-job training|"
@@ -213,10 +216,11 @@ _NUM_WORDS = {
 }
 _NUM = r"(\d{1,2}|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")"
 _YEARS = re.compile(
-    _NUM + r"(?:\s*[-–]\s*" + _NUM + r")?\s*\+?\s*(?:years?|yrs|лет|года?|жыл\w*)", re.IGNORECASE)
+    _NUM + r"(?:\s*[-–]\s*" + _NUM + r")?\s*\+?\s*(?:years?|yrs|лет|года?|жыл\w*|jyl\w*)", re.IGNORECASE)
 _ONE_YEAR = re.compile(r"(?:опыт\w*|стаж\w*) (?:работы )?от (?:одного )?года|от года опыт\w*|"
                        r"a year of experience|one year of experience|бір жылдық тәжірибе", re.IGNORECASE)
-_EXPERIENCE = re.compile(r"experience|опыт|стаж|тәжірибе|жұмыс өтілі|өтіл", re.IGNORECASE)
+_EXPERIENCE = re.compile(r"experience|опыт|стаж|тәжірибе|жұмыс өтілі|өтіл|t[aá](?:zh|j)[iı]r[iı]be",
+                         re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

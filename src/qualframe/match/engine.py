@@ -277,7 +277,10 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
         for a, w in model.area_terms.get(t, {}).items():
             area_lex[a] += w
             area_lex_terms[a].append(t)
-    dcues = domain_signals(cyr[:CUE_SCAN])
+    # Cues read the transliterated text and, for Latin-script Kazakh, the original spelling too
+    # (informal ASCII spellings such as "pochta" or "tajiribe" do not always transliterate cleanly).
+    cue_text = cyr[:CUE_SCAN] if cyr == text else cyr[:CUE_SCAN] + "\n" + text[:CUE_SCAN]
+    dcues = domain_signals(cue_text)
     area_cue = dict.fromkeys(model.areas, 0.0)
     for s in dcues:
         if s.area in area_cue:
@@ -300,7 +303,7 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
             occ[i] = best[(r["area"], r["nqf_level"])]
     # A level without its own exemplar borrows the same level from the other areas.
     # Ordinal cues: weighted L1 distance from each cue's level.
-    lcues = level_signals(cyr[:CUE_SCAN].lower())
+    lcues = level_signals(cue_text.lower())
     total_w = sum(s.weight for s in lcues)
     scale = min(total_w, p.cue_cap) / total_w if total_w else 0.0
     cue_pref = np.zeros(len(model.rows), dtype=np.float32)
@@ -359,9 +362,12 @@ def match(text: str, *, limit: int = 5) -> dict[str, Any]:
     }
 
 
-def warm() -> dict[str, float]:
+def warm() -> dict[str, Any]:
     """Build the search index and the match model and load the embedder (server start-up)."""
+    from qualframe.search.engine import warm as warm_search
+
     t0 = time.perf_counter()
+    out = warm_search()
     model = get_match_model()
     embedder("warm up")
-    return {"match_model_s": model.build_seconds, "total_s": time.perf_counter() - t0}
+    return {**out, "match_model_s": round(model.build_seconds, 4), "total_s": round(time.perf_counter() - t0, 4)}
