@@ -107,7 +107,7 @@ def test_every_endpoint_answers_valid_json_for_every_framework(env: dict[str, An
                 if template == "/CFItems/{sourcedId}":
                     assert body["identifier"] == ident
                     assert body["CFDocumentURI"]["identifier"] == pkg["CFDocument"]["identifier"]
-    assert checked >= 20 * len(pkgs)
+    assert checked >= 15 * len(pkgs)
     docs = _check("/CFDocuments", c.get(f"{P}/CFDocuments"), 200)["CFDocuments"]
     assert docs[0]["identifier"] == SHIPPED_DOC  # the default framework first
     assert len(docs) == len(pkgs)
