@@ -92,3 +92,21 @@ def test_jsonl_missing_file() -> None:
 def test_process_lines_survives_deep_nesting() -> None:
     out = list(process_lines(["[" * 100_000], lambda t: {}))
     assert out[0]["line"] == 1 and "error" in out[0]
+
+
+def test_batched_embeddings_give_the_same_results() -> None:
+    """The JSONL path embeds 16 texts per engine call; results must equal one-by-one calls."""
+    from qualframe.match import engine as match_engine
+    from qualframe.search import engine as search_engine
+
+    texts = ["тестілеу", "Baǵdarlamashy, 3 jyl tájiribe", "Почтальон, опыт не требуется", "!!!",
+             "Senior network engineer at a mobile operator. LTE, 6 years of experience."]
+    lines = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in enumerate(texts)]
+    for eng, fn in ((search_engine, lambda t: search_engine.search(t, limit=3)),
+                    (match_engine, lambda t: match_engine.match(t, limit=3))):
+        eng.embedder.clear()
+        plain = list(process_lines(lines, fn))
+        eng.embedder.clear()
+        primed = list(process_lines(lines, fn, prime=eng.prime, chunk=2))
+        assert plain == primed
+        assert eng.embedder.hits > 0

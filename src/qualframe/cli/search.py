@@ -39,11 +39,11 @@ def _read_lines(path: Path) -> Iterator[str]:
         fail(f"cannot read {path}: {exc.strerror or exc}")
 
 
-def _batch(path: Path, fn: Callable[[str], dict[str, Any]]) -> None:
+def _batch(path: Path, fn: Callable[[str], dict[str, Any]], prime: Callable[[list[str]], None]) -> None:
     from qualframe.search.batch import process_lines
 
     errors = 0
-    for out in process_lines(_read_lines(path), fn):
+    for out in process_lines(_read_lines(path), fn, prime=prime):
         if "error" in out:
             errors += 1
             err_console.print(f"[bold red]error:[/] {escape(str(path))}: {escape(out['error'])}", highlight=False)
@@ -72,6 +72,7 @@ def search(
     json_out: JsonOpt = False,
 ) -> None:
     """Search the framework's descriptors (hybrid: stemmed BM25 + multilingual embeddings)."""
+    from qualframe.search.engine import prime
     from qualframe.search.engine import search as run
 
     def one(q: str) -> dict[str, Any]:
@@ -81,7 +82,7 @@ def search(
     try:
         if jsonl is not None:
             one("warm up")  # validate the options once, before reading the file
-            _batch(jsonl, one)
+            _batch(jsonl, one, lambda texts: prime(texts, lang))
             return
         res = one(text)
     except ValueError as exc:
@@ -127,6 +128,7 @@ def match(
 ) -> None:
     """Suggest the area, NQF level and SQF level of a job, with confidence and evidence."""
     from qualframe.match.engine import match as run
+    from qualframe.match.engine import prime
 
     def one(t: str) -> dict[str, Any]:
         return run(t, limit=limit)
@@ -135,7 +137,7 @@ def match(
     try:
         if jsonl is not None:
             one("warm up")
-            _batch(jsonl, one)
+            _batch(jsonl, one, prime)
             return
         res = one(arg)
     except ValueError as exc:

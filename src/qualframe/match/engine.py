@@ -41,6 +41,7 @@ from qualframe.search.embed import QueryEmbedder, get_model, passage_vectors
 from qualframe.search.engine import lexical_scores, query_terms, semantic_scores, semantic_text
 from qualframe.search.index import SearchIndex, get_index
 from qualframe.search.inputs import MATCH_MAX_CHARS, check_limit, clean_text
+from qualframe.search.lang import detect
 
 __all__ = ["MATCH_MAX_CHARS", "Params", "match", "warm"]
 
@@ -237,7 +238,7 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
     lex = lexical_scores(idx, terms)
     # Latin-script Kazakh is read in Cyrillic by the embedder and the cue patterns alike.
     cyr = semantic_text(text, lang, script)
-    dig, title = digest(cyr), title_of(cyr)
+    dig, title = _embedding_inputs(cyr)
     q = embedder(dig)
     qt = q if title == dig else embedder(title, TITLE_TOKENS)
     cos = idx.vectors @ q
@@ -313,6 +314,28 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
     row_score = (p.w_row * smoothed + p.w_occ * occ + p.w_cue * cue_pref
                  + np.array([area_score[a] for a in model.row_area], dtype=np.float32))
     return Analysis(lang, doc_score, fit, area_score, occ, cue_pref, row_score, lcues, dcues, area_lex_terms)
+
+
+def _embedding_inputs(cyr: str) -> tuple[str, str]:
+    """(digest, title) of a text already in the embedder's script."""
+    return digest(cyr), title_of(cyr)
+
+
+def prime(texts: list[str]) -> None:
+    """Embed the digests and titles of a batch of texts in two engine calls (JSONL batch mode)."""
+    digs, titles = [], []
+    for t in texts:
+        try:
+            clean, _ = clean_text(t, MATCH_MAX_CHARS, what="text")
+        except ValueError:
+            continue
+        guess = detect(clean)
+        dig, title = _embedding_inputs(semantic_text(clean, guess.lang, guess.script))
+        digs.append(dig)
+        if title != dig:
+            titles.append(title)
+    embedder.prime(digs)
+    embedder.prime(titles, TITLE_TOKENS)
 
 
 def _evidence(model: MatchModel, row: dict[str, Any], an: Analysis, lang: str) -> list[dict[str, Any]]:

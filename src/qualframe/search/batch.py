@@ -13,9 +13,43 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 
-def process_lines(lines: Iterable[str], fn: Callable[[str], dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Apply `fn` to the "text" of every JSONL line; never raises for bad content."""
-    for n, raw in enumerate(lines, start=1):
+def process_lines(lines: Iterable[str], fn: Callable[[str], dict[str, Any]],
+                  prime: Callable[[list[str]], None] | None = None, chunk: int = 16) -> Iterator[dict[str, Any]]:
+    """Apply `fn` to the "text" of every JSONL line; never raises for bad content.
+
+    With `prime`, lines are read `chunk` at a time and `prime` gets their texts first (the engines
+    embed them in one batched call), then results are produced in input order.
+    """
+    if prime is None:
+        yield from _process(enumerate(lines, start=1), fn)
+        return
+    buf: list[tuple[int, str]] = []
+    for item in enumerate(lines, start=1):
+        buf.append(item)
+        if len(buf) >= chunk:
+            yield from _primed(buf, fn, prime)
+            buf = []
+    if buf:
+        yield from _primed(buf, fn, prime)
+
+
+def _primed(buf: list[tuple[int, str]], fn: Callable[[str], dict[str, Any]],
+            prime: Callable[[list[str]], None]) -> Iterator[dict[str, Any]]:
+    texts = []
+    for _, raw in buf:
+        try:
+            obj = json.loads(raw)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+            texts.append(obj["text"])
+    if texts:
+        prime(texts)
+    yield from _process(buf, fn)
+
+
+def _process(numbered: Iterable[tuple[int, str]], fn: Callable[[str], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for n, raw in numbered:
         line = raw.strip()
         if not line:
             continue

@@ -124,6 +124,29 @@ class QueryEmbedder:
                 self._cache.popitem(last=False)
         return v
 
+    def prime(self, texts: list[str], max_tokens: int | None = None) -> None:
+        """Embed many texts in one engine call and cache them (batch mode: fewer, larger forward
+        passes; the vectors are identical to one-by-one calls)."""
+        budget = max_tokens or self.max_tokens
+        with _lock:
+            todo = list(dict.fromkeys(t for t in texts if (t, budget) not in self._cache))
+        if not todo:
+            return
+        m = get_model()
+        with _lock:
+            prepared = []
+            for text in todo:
+                t = clean(text)
+                if len(t) > budget * 2 and m.token_count(t, True) > budget:
+                    t = truncate_tokens(t, budget)
+                prepared.append(t)
+            vecs = np.asarray(m.query(prepared), dtype=np.float32).reshape(len(prepared), -1)
+            self.misses += len(prepared)
+            for text, v in zip(todo, vecs, strict=True):
+                self._cache[(text, budget)] = v
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
     def clear(self) -> None:
         with _lock:
             self._cache.clear()

@@ -99,6 +99,19 @@ def score_query(text: str, lang: str = "auto", idx: SearchIndex | None = None,
     return QueryScores(use, script, terms, lex, cos, fused)
 
 
+def prime(queries: list[str], lang: str = "auto") -> None:
+    """Embed a batch of queries in one engine call (JSONL batch mode); invalid ones are skipped."""
+    inputs = []
+    for q in queries:
+        try:
+            text, _ = clean_text(q, SEARCH_MAX_CHARS)
+        except ValueError:
+            continue
+        guess = detect(text)
+        inputs.append(semantic_text(text, guess.lang if lang == "auto" else lang, guess.script))
+    embedder.prime(inputs)
+
+
 def _result(idx: SearchIndex, i: int, score: float) -> dict[str, Any]:
     d = idx.docs[i]
     return {
