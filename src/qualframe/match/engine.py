@@ -87,6 +87,10 @@ class MatchModel:
     build_seconds: float = 0.0
     row_area: np.ndarray = field(default_factory=lambda: np.zeros(0))
     row_level: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Precomputed index arrays, so scoring a text is vectorised:
+    domain_protos: dict[str, np.ndarray] = field(default_factory=dict)  # area -> prototype indices
+    row_occupations: list[np.ndarray] = field(default_factory=list)  # row -> its (area, level) exemplars
+    row_neighbours: list[np.ndarray] = field(default_factory=list)  # row -> rows one level away, same area
 
 
 def _area_terms(idx: SearchIndex, typo_oked: set[str]) -> dict[str, dict[str, float]]:
@@ -148,6 +152,15 @@ def build_model() -> MatchModel:
                        areas=idx.area_codes)
     model.row_area = np.array([r["area"] for r in rows])
     model.row_level = np.array([r["nqf_level"] for r in rows], dtype=np.float32)
+    model.domain_protos = {a: np.array([j for j, pr in enumerate(protos) if pr.kind == "domain" and pr.area == a],
+                                       dtype=np.int64) for a in model.areas}
+    model.row_occupations = [
+        np.array([j for j, pr in enumerate(protos)
+                  if pr.kind == "occupation" and pr.area == r["area"] and pr.level == r["nqf_level"]], dtype=np.int64)
+        for r in rows]
+    model.row_neighbours = [
+        np.flatnonzero((model.row_area == r["area"]) & (np.abs(model.row_level - r["nqf_level"]) == 1))
+        for r in rows]
     model.build_seconds = time.perf_counter() - t0
     return model
 
@@ -258,19 +271,14 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
     fit_z = _z(fit)
     # Smooth over neighbouring levels of the same area (levels are ordered).
     smoothed = fit_z.copy()
-    for i in range(len(model.rows)):
-        same = (model.row_area == model.row_area[i]) & (np.abs(model.row_level - model.row_level[i]) == 1)
-        if same.any():
-            smoothed[i] = (1 - p.smooth) * fit_z[i] + p.smooth * float(fit_z[same].mean())
+    for i, nb in enumerate(model.row_neighbours):
+        if len(nb):
+            smoothed[i] = (1 - p.smooth) * fit_z[i] + p.smooth * float(fit_z[nb].mean())
 
     # Domain: prototypes, framework domain terms, market cues.
     pcos = model.proto_vecs @ q
-    dom_sem = {}
-    for a in model.areas:
-        vals = np.sort(np.array([pcos[j] for j, pr in enumerate(model.protos)
-                                 if pr.kind == "domain" and pr.area == a]))[-3:]
-        dom_sem[a] = float(vals.mean()) if len(vals) else 0.0
-    ds = np.array([dom_sem[a] for a in model.areas])
+    ds = np.array([float(np.sort(pcos[model.domain_protos[a]])[-3:].mean()) if len(model.domain_protos[a]) else 0.0
+                   for a in model.areas])
     ds_rel = (ds - ds.max()) / 0.01  # in units of 0.01 cosine, the typical margin between areas
     area_lex = dict.fromkeys(model.areas, 0.0)
     area_lex_terms: dict[str, list[str]] = {a: [] for a in model.areas}
@@ -287,22 +295,15 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
         if s.area in area_cue:
             area_cue[s.area] += s.weight * (1.0 + 0.25 * (s.count - 1))
     area_score = {
-        a: p.w_area_sem * float(ds_rel[k]) + p.w_area_lex * np.log1p(area_lex[a]) + p.w_area_cue * np.log1p(area_cue[a])
+        a: (p.w_area_sem * float(ds_rel[k]) + p.w_area_lex * float(np.log1p(area_lex[a]))
+            + p.w_area_cue * float(np.log1p(area_cue[a])))
         for k, a in enumerate(model.areas)
     }
 
     # Occupation exemplars: best similarity per (area, level), z-scored over all exemplars.
     occ_z = _z(model.proto_vecs @ qt)
-    occ = np.full(len(model.rows), float(occ_z.min()) if len(occ_z) else 0.0, dtype=np.float32)
-    best: dict[tuple[str, int], float] = {}
-    for j, pr in enumerate(model.protos):
-        if pr.kind == "occupation" and pr.level is not None:
-            key = (pr.area, pr.level)
-            best[key] = max(best.get(key, -9.0), float(occ_z[j]))
-    for i, r in enumerate(model.rows):
-        if (r["area"], r["nqf_level"]) in best:
-            occ[i] = best[(r["area"], r["nqf_level"])]
-    # A level without its own exemplar borrows the same level from the other areas.
+    floor = float(occ_z.min()) if len(occ_z) else 0.0
+    occ = np.array([float(occ_z[js].max()) if len(js) else floor for js in model.row_occupations], dtype=np.float32)
     # Ordinal cues: weighted L1 distance from each cue's level.
     lcues = level_signals(cue_text.lower())
     total_w = sum(s.weight for s in lcues)

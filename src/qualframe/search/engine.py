@@ -81,8 +81,9 @@ def semantic_scores(cos: np.ndarray) -> np.ndarray:
 
 
 def lexical_scores(idx: SearchIndex, terms: dict[str, float]) -> np.ndarray:
+    """BM25 divided by the best score reachable for these terms (every known term at saturated tf),
+    so it lies in [0, 1]; a query word the framework never uses does not dilute the rest."""
     raw = idx.bm25.scores(terms.keys(), terms)
-    # Best reachable score for these terms: every known term at saturated tf.
     best = sum(idx.bm25.idf[t] * w for t, w in terms.items() if t in idx.bm25) * (idx.bm25.k1 + 1.0)
     return raw / best if best > 0 else raw
 
