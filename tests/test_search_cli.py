@@ -110,3 +110,11 @@ def test_batched_embeddings_give_the_same_results() -> None:
         primed = list(process_lines(lines, fn, prime=eng.prime, chunk=2))
         assert plain == primed
         assert eng.embedder.hits > 0
+
+
+def test_match_reads_one_megabyte_from_stdin() -> None:
+    text = "Python backend developer, 3 years of experience. " + "Кодты тестілеу және құжаттау. " * 40_000
+    r = runner.invoke(app, ["match", "-", "--json", "--limit", "1"], input=text)
+    assert r.exit_code == 0, r.output[:500]
+    data = json.loads(r.stdout)
+    assert data["truncated"] is True and data["suggestions"][0]["area"] == "3.1"

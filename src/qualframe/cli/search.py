@@ -54,16 +54,20 @@ def _batch(path: Path, fn: Callable[[str], dict[str, Any]], prime: Callable[[lis
 
 
 def _text_arg(text: str | None, jsonl: Path | None, what: str) -> str:
+    """The text argument; "-" reads it from stdin (a long vacancy does not fit in an argument)."""
     if jsonl is not None and text is not None:
         fail(f"give either a {what} or --jsonl FILE, not both")
     if jsonl is None and text is None:
         fail(f"missing {what} (or --jsonl FILE)")
+    if text == "-":
+        return sys.stdin.read()
     return text or ""
 
 
 def search(
     query: Annotated[str | None, typer.Argument(help="What to look for, in Kazakh (Cyrillic or Latin), "
-                                                      "Russian or English.", show_default=False)] = None,
+                                                      'Russian or English; "-" reads stdin.',
+                                                 show_default=False)] = None,
     lang: Annotated[str, typer.Option("--lang", help="Query language: auto, kk, ru or en.")] = "auto",
     area: Annotated[str | None, typer.Option("--area", help="Only this area (3.1, 3.2, 3.3).")] = None,
     column: Annotated[str | None, typer.Option("--column", help="Only competences, skills or knowledge.")] = None,
@@ -121,7 +125,7 @@ def _lines(src: dict[str, int]) -> str:
 
 def match(
     text: Annotated[str | None, typer.Argument(help="A vacancy, position description or learning outcome "
-                                                     "(kk, ru or en).", show_default=False)] = None,
+                                                     '(kk, ru or en); "-" reads stdin.', show_default=False)] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many suggestions.")] = 5,
     jsonl: JsonlOpt = None,
     json_out: JsonOpt = False,
