@@ -9,9 +9,10 @@ import typer
 
 from qualframe.cli.output import console, fail, print_json
 
-# Measured on the 2-core box (bench/bench_web.py): one worker already serves cached JSON at ~9,000 req/s
-# with p99 ~10 ms at 32 connections and answers its first request ~1.6 s after start; two workers raise
-# cached throughput ~1.6x but take ~3 s to answer the first request. One worker is the default.
+# Measured on the 2-core box (bench/bench_web.py, several runs): one worker serves cached JSON at
+# 9,000-22,000 req/s with p99 3-10 ms at 32 connections and answers its first request 0.9-1.7 s after
+# start; two workers were not faster for cached reads (14,000-16,000 req/s, the load generator shares the
+# cores), a little faster for uncached search, and slower to start (1.4-3.5 s). One worker is the default.
 DEFAULT_WORKERS = 1
 
 
