@@ -136,7 +136,7 @@ def test_compare_two_levels(page, shots: Path) -> None:
 
 def test_search_as_you_type(page, shots: Path) -> None:
     page.goto("/search")
-    page.locator("#q").press_sequentially("желі", delay=30)
+    page.locator("#q").press_sequentially("бағдарламалау", delay=20)
     page.locator("#results ol.results li").first.wait_for(timeout=10000)  # no Enter: htmx on input
     assert page.locator("#results ol.results li").count() > 0
     assert "q=" in page.url
