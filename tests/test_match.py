@@ -140,3 +140,26 @@ def test_supervisor_seniority_is_not_the_jobs() -> None:
 def test_headcount() -> None:
     assert people_managed("управление дирекцией (400 человек)") == (400, "400 человек")
     assert people_managed("a team of 6 engineers")[0] == 6
+
+
+def test_years_in_a_field_count_but_warranty_does_not() -> None:
+    assert years_of_experience("5+ years in product")[0] == 5.0
+    assert years_of_experience("3 года в телекоме")[0] == 3.0
+    assert years_of_experience("5 years of warranty on every device") is None
+
+
+def test_learning_outcomes_take_the_programme_level() -> None:
+    from qualframe.match.cues import programme_level
+
+    assert programme_level("Learning outcomes of a master's programme in networks").level > \
+        programme_level("Learning outcomes of a bachelor's programme in networks").level > \
+        programme_level("Оқыту нәтижелері (колледж): түлек ...").level
+    assert programme_level("Senior engineer, bachelor's degree required") is None  # a vacancy, not an outcome
+    ladder = [
+        "Learning outcomes (college, software): the graduate knows one programming language at a basic level "
+        "and tests code.",
+        "Learning outcomes (master's programme, software engineering): graduates design the architecture of "
+        "applications and lead technical decisions.",
+    ]
+    lo, hi = (match(t)["suggestions"][0]["nqf_level"] for t in ladder)
+    assert lo <= 4 < 6 <= hi

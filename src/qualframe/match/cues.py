@@ -47,7 +47,7 @@ DOMAIN_CUES: tuple[Cue, ...] = (
        r"c\+\+|c#|\.net|react|angular|vue|django|spring|node\.?js|1с|1c|sql|postgresql|mysql|oracle|"
        r"kubernetes|docker|git|api|rest)\b", area="3.1"),
     _c("web/mobile/apps", r"\bweb\b|\bвеб\b|\bсайт\w*|website|frontend|front-end|backend|back-end|fullstack|"
-       r"full-stack|мобильн\w* приложени|mobile app|\bios\b|\bandroid\b|қосымша\w*", area="3.1"),
+       r"full-stack|мобильн\w* (?:\w+ )?приложени|mobile (?:\w+ )?app|\bios\b|\bandroid\b|қосымша\w*", area="3.1"),
     _c("testing/QA", r"\bqa\b|тестировщик|тестирован\w* (?:по|программ)|software test|test automation|"
        r"автотест|тестілеуші", area="3.1", weight=0.8),
     _c("data/analytics", r"\bdata (?:engineer|scien|analy|warehouse)|machine learning|\bml\b|аналитик данных|"
@@ -59,7 +59,7 @@ DOMAIN_CUES: tuple[Cue, ...] = (
        r"жүйелік әкімші|helpdesk|help desk|service ?desk|техподдержк|техническ\w* поддержк|"
        r"техникалық қолдау|it support|it-support|1st line|first line support|ит-инфраструктур|"
        r"it infrastructure|it-инфрақұрылым", area="3.1", weight=0.8),
-    _c("IT consulting/products", r"it[- ]консалт|it consult|erp|crm|saas|product manager|продакт|scrum|agile|"
+    _c("IT consulting/products", r"it[- ]консалт|it consult|erp|crm|saas|product (?:manager|owner)|продакт|scrum|agile|"
        r"геймдев|gamedev|game develop|компьютерн\w* игр|компьютерлік ойын|video game", area="3.1", weight=0.8),
     _c("IT", r"(?-i:\bIT\b)|\bит\b|\bит-\w+|\bit-\w+|айти|информационн\w* технолог\w*|"
        r"information technolog\w*|ақпараттық технология\w*", area="3.1", weight=0.8),
@@ -186,7 +186,8 @@ LEVEL_CUES: tuple[Cue, ...] = (
        r"(?:начальник|руководител|заведующ)\w* (?:\w+ )?(?:отдел|управлени|департамент|службы|цеха|"
        r"производств|филиал|подразделени)\w*|(?:бөлім|басқарма|департамент|цех|филиал|бөлімше)\w* "
        r"(?:басшысы|бастығы|меңгерушісі|директоры)|department (?:head|manager)|"
-       r"(?:it|ит)[- ](?:director|директор)", level=7.0),
+       r"(?:it|ит)[- ](?:director|директор)|chief (?!technology|information officer|executive|operating|digital)"
+       r"\w+ (?:\w+ )?officer|\bciso\b|\bcfo\b|\bcdo\b", level=7.0),
     _c("chief engineer", r"chief engineer|главн\w* инженер\w*|бас инженер\w*|principal engineer|"
        r"chief architect|главн\w* (?:архитектор|специалист)", level=7.0, weight=0.9),
     _c("strategy of a unit", r"strateg\w*|стратеги\w*|стратегия\w*", level=7.2, weight=0.6),
@@ -219,6 +220,7 @@ _YEARS = re.compile(
     _NUM + r"(?:\s*[-–]\s*" + _NUM + r")?\s*\+?\s*(?:years?|yrs|лет|года?|жыл\w*|jyl\w*)", re.IGNORECASE)
 _ONE_YEAR = re.compile(r"(?:опыт\w*|стаж\w*) (?:работы )?от (?:одного )?года|от года опыт\w*|"
                        r"a year of experience|one year of experience|бір жылдық тәжірибе", re.IGNORECASE)
+_IN_FIELD = re.compile(r"\s+(?:in|at|в)\s+(?!a row\b|total\b)\w+", re.IGNORECASE)
 _EXPERIENCE = re.compile(r"experience|опыт|стаж|тәжірибе|жұмыс өтілі|өтіл|t[aá](?:zh|j)[iı]r[iı]be",
                          re.IGNORECASE)
 
@@ -249,7 +251,8 @@ def years_of_experience(text: str) -> tuple[float, str] | None:
         if lo is None or lo > 40:
             continue
         window = text[max(0, m.start() - 60): m.end() + 40]
-        if not _EXPERIENCE.search(window):
+        in_field = _IN_FIELD.match(text, m.end())  # "5+ years in product", "3 года в телекоме"
+        if not _EXPERIENCE.search(window) and not in_field:
             continue
         years = float(lo if hi is None else min(lo, hi))
         if best is None or years > best[0]:
@@ -338,6 +341,34 @@ def scrub_supervisor(text: str) -> str:
     return text
 
 
+# A learning outcome states the level of its programme: in the Kazakh NQF a college (TVET) diploma is
+# level 4, post-secondary (applied bachelor) 5, bachelor's 6, master's 7, doctorate 8. In a vacancy
+# "higher education" is only an entry requirement, so these weigh much more in learning outcomes.
+_LEARNING_OUTCOME = re.compile(r"learning outcome|результат\w* обучения|оқыту нәтиже\w*|graduates? (?:of|will|can)|"
+                               r"выпускник\w* (?:программ|будет|способен|умеет)|түлек\w*|on completion|"
+                               r"по окончании|бітіргеннен кейін|бағдарламаны аяқта\w*", re.IGNORECASE)
+_PROGRAMME_LEVEL = (
+    (re.compile(r"phd|doctora\w*|докторантур\w*|доктор\w* (?:phd|философии)|философия докторы", re.IGNORECASE), 8.5),
+    (re.compile(r"master\w*|магистр\w*|магистратур\w*", re.IGNORECASE), 7.5),
+    (re.compile(r"bachelor\w*|бакалавр\w*|undergraduate|university degree|жоғары оқу орн\w*", re.IGNORECASE), 6.5),
+    (re.compile(r"post-secondary|послесредн\w*|кейінгі орта|applied bachelor|прикладн\w* бакалавр\w*", re.IGNORECASE),
+     5.5),
+    (re.compile(r"college|колледж\w*|техникум\w*|vocational|\bтипо\b|кәсіптік (?:білім|бағдарлама)", re.IGNORECASE),
+     4.5),
+)
+
+
+def programme_level(text: str) -> LevelSignal | None:
+    """The level of the programme a learning outcome belongs to, if the text says so."""
+    if not _LEARNING_OUTCOME.search(text):
+        return None
+    for pattern, level in _PROGRAMME_LEVEL:
+        m = pattern.search(text)
+        if m:
+            return LevelSignal("programme level (learning outcome)", level, 2.0, m.group(0).strip())
+    return None
+
+
 def level_signals(text: str) -> list[LevelSignal]:
     """Every level cue found in `text` (lower-cased raw text), strongest evidence first."""
     out: list[LevelSignal] = []
@@ -359,6 +390,9 @@ def level_signals(text: str) -> list[LevelSignal]:
             ye = (0.5, mm.group(0))
     if ye is not None:
         out.append(LevelSignal("years of experience", years_to_level(ye[0]), 0.8, ye[1]))
+    pl = programme_level(text)
+    if pl is not None:
+        out.append(pl)
     out.sort(key=lambda s: -s.weight)
     return out
 
