@@ -251,4 +251,25 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory qualframe.web.app:app_from_env` (used by `qualframe serve`)."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    _warm_engines()
+    return app
+
+
+def _warm_engines() -> None:
+    """Load the embedding model and build the search/match indexes in the background.
+
+    The first search or match then does not pay for it, and the server still answers its first request
+    at once (the engines' own locks make a request that arrives meanwhile wait for the warm-up).
+    """
+    import threading
+
+    def run() -> None:
+        try:
+            from qualframe.match.engine import warm
+
+            warm()
+        except Exception:  # a missing or broken engine shows as 503 on its routes, not here
+            log.exception("search/match warm-up failed")
+
+    threading.Thread(target=run, name="qualframe-warm", daemon=True).start()
