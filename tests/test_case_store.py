@@ -169,3 +169,18 @@ def test_cli_import_and_export_through_the_store(tmp_path: Path) -> None:
         canonical(json.loads(pkg_file.read_text(encoding="utf-8")))
     res = runner.invoke(app, ["export", "case", "--framework", "nope", "--database", url])
     assert res.exit_code == 2 and "no framework 'nope'" in res.output
+
+
+@needs_sample
+def test_foreign_framework_pages_show_its_own_titles(db_url: str, make_client) -> None:
+    """A package whose text is not Kazakh still shows its document and area titles in the web views."""
+    s = Store(db_url)
+    prepare(s)
+    res = import_package(read_package(SAMPLES[0]), s)
+    fw = s.get_framework(res.framework_id)
+    s.close()
+    client = make_client()
+    data = client.get(f"/frameworks/{res.framework_id}/areas/{fw.areas[0].code}.json").json()
+    assert data["framework"]["title"] == "What Standards Could Be"
+    titles = {a["code"]: a["title"] for a in data.get("areas", [])} or {data["area"]["code"]: data["area"]["title"]}
+    assert all(titles.values()), titles

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from ingest_helpers import seed_text
 from typer.testing import CliRunner
 
+from ingest_helpers import seed_text
 from qualframe.cli import app
 
 runner = CliRunner()
@@ -35,7 +35,7 @@ def _assert_untouched(out: Path) -> None:
 CASES = {
     "empty": (b"", "file is empty"),
     "blank": (b"\n  \n\t\n", "file is empty"),
-    "not-an-order": ("# README\n\nThis is a readme about something else.\n".encode(), "not an SQF order"),
+    "not-an-order": (b"# README\n\nThis is a readme about something else.\n", "not an SQF order"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
     "utf16": (seed_text()[:2000].encode("utf-16"), "UTF-16"),
     "cp1251": ("Приказ № 769\nКвалификации\n".encode("cp1251"), "not valid UTF-8"),

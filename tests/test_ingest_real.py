@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from ingest_helpers import SHARED_SEED, SHIPPED_SEED, parse_text, seed_text
 
+from ingest_helpers import SHARED_SEED, SHIPPED_SEED, parse_text, seed_text
 from qualframe.dataset import dataset_path, dumps
 from qualframe.ingest import parse, read_source
 from qualframe.ingest.layout import fold

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ingest_helpers import parse_text, seed_text
 
+from ingest_helpers import parse_text, seed_text
 from qualframe.ingest import IngestError
 
 
@@ -93,7 +93,7 @@ def test_extra_whitespace(original):
 
 def _insert_after_row(lines: list[str], row, new: list[str]) -> list[str]:
     end = row.source.line_end
-    return lines[:end] + [""] + new + lines[end:]
+    return [*lines[:end], "", *new, *lines[end:]]
 
 
 def test_extra_printed_sublevel(original):

@@ -59,6 +59,11 @@ def span_dict(span: SourceSpan | None, urls: Urls) -> dict[str, Any] | None:
     return {"line_start": span.line_start, "line_end": span.line_end, "url": urls.source(span)}
 
 
+def primary(texts: dict[str, str], default: str = "") -> str:
+    """The source-language text: Kazakh for the order; an imported CASE package may use another language."""
+    return texts.get("kk") or next(iter(texts.values()), default)
+
+
 def translated(snap: Snapshot, key: str, kk: str, lang: str) -> dict[str, Any] | None:
     """None for Kazakh; else {"lang", "text", "status": "unofficial"|"missing"} (missing → Kazakh text)."""
     if lang == "kk":
@@ -103,8 +108,8 @@ def framework_brief(snap: Snapshot, lang: str, urls: Urls) -> dict[str, Any]:
     fw = snap.fw
     return {
         "id": fw.id,
-        "title": fw.title.get("kk") or next(iter(fw.title.values()), fw.id),
-        "title_translation": translated(snap, "framework.title", fw.title.get("kk", ""), lang),
+        "title": primary(fw.title, fw.id),
+        "title_translation": translated(snap, "framework.title", primary(fw.title), lang),
         "status": fw.legal.status,
         "kind": snap.info.kind,
         "origin": snap.info.origin,
@@ -116,8 +121,8 @@ def framework_brief(snap: Snapshot, lang: str, urls: Urls) -> dict[str, Any]:
 def area_brief(snap: Snapshot, area: Area, lang: str, urls: Urls) -> dict[str, Any]:
     return {
         "code": area.code,
-        "title": area.title.get("kk", ""),
-        "title_translation": translated(snap, f"area.{area.code}.title", area.title.get("kk", ""), lang),
+        "title": primary(area.title),
+        "title_translation": translated(snap, f"area.{area.code}.title", primary(area.title), lang),
         "header_printed": area.header_printed,
         "annex": area.annex,
         "rows": len(area.levels),
@@ -268,7 +273,7 @@ def _crosswalks(r: LevelRow, lang: str, fid: str) -> dict[str, Any] | None:
 
 
 def compare(snap: Snapshot, a: str | None, b: str | None, lang: str, urls: Urls) -> dict[str, Any]:
-    choices = [{"area": ar.code, "area_title": ar.title.get("kk", ""),
+    choices = [{"area": ar.code, "area_title": primary(ar.title),
                 "rows": [{"id": r.id, "label": r.label, "nqf_level": r.nqf_level} for r in ar.levels]}
                for ar in snap.fw.areas]
     out: dict[str, Any] = {"page": "compare", "framework": framework_brief(snap, lang, urls), "choices": choices,
