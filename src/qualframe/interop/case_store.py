@@ -223,7 +223,6 @@ def import_package(parsed: ParsedPackage, database: str | Any | None = None, *,
 
     from qualframe.store import Store
     from qualframe.store.case_models import CaseDocumentRow, CaseObjectRow
-    from qualframe.store.store import _delete_framework, _insert_framework, content_hash
 
     if parsed.package is None:
         raise CaseStoreError("the package has errors; nothing was imported")
@@ -244,10 +243,10 @@ def import_package(parsed: ParsedPackage, database: str | Any | None = None, *,
     objects = identified_objects(pkg)
     fw = package_to_framework(pkg, fid, {"name": rep.file.rsplit("/", 1)[-1][:200], "sha256": rep.sha256,
                                          "case_document": doc_id, "case_version": rep.case_version or ""})
-    digest = content_hash(fw, None, None, KIND, ORIGIN)
     written = False
     try:
-        with store._lock, store.engine.begin() as conn:
+        with store.writing() as w:
+            conn = w.conn
             prev = conn.execute(select(CaseDocumentRow.package_sha256).where(
                 CaseDocumentRow.document_identifier == doc_id)).scalar_one_or_none()
             if prev is not None and prev == pkg_sha:
@@ -268,8 +267,8 @@ def import_package(parsed: ParsedPackage, database: str | Any | None = None, *,
                                          f"({len(clash)} shared identifiers); nothing was imported")
                 conn.execute(delete(CaseObjectRow).where(CaseObjectRow.framework_id == fid))
                 conn.execute(delete(CaseDocumentRow).where(CaseDocumentRow.framework_id == fid))
-                _delete_framework(conn, fid)
-                _insert_framework(conn, fw, digest, None, None, KIND, ORIGIN)
+                w.delete_framework(fid)
+                w.put_framework(fw, kind=KIND, origin=ORIGIN)
                 conn.execute(insert(CaseDocumentRow).values(
                     framework_id=fid, document_identifier=doc_id, case_version=rep.case_version or "1.1",
                     source_name=rep.file[-300:], source_sha256=rep.sha256, source_size=rep.size,
@@ -280,8 +279,6 @@ def import_package(parsed: ParsedPackage, database: str | Any | None = None, *,
     except SQLAlchemyError as exc:
         raise CaseStoreError(f"writing {fid} failed and was rolled back: {exc.__class__.__name__}: "
                              f"{str(getattr(exc, 'orig', exc)).splitlines()[0][:300]}") from exc
-    if written:
-        store._changed(fid)
     return ImportResult(fid, doc_id, written, len(pkg.get("CFItems", ())), len(pkg.get("CFAssociations", ())))
 
 

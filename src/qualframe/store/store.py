@@ -12,7 +12,8 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,37 +211,35 @@ class Store:
         for cb in self._listeners:
             cb(framework_id)
 
+    @contextmanager
+    def writing(self) -> Iterator[Writer]:
+        """One locked transaction for writes that go together (a load, or a CASE import with its own rows).
+
+        Everything inside commits or nothing does; listeners hear of the frameworks it changed only after
+        the commit.
+        """
+        with self._lock:
+            with self.engine.begin() as conn:
+                writer = Writer(conn)
+                yield writer
+            for fid in dict.fromkeys(writer.changed):
+                self._changed(fid)
+
     def load_framework(self, fw: Framework, *, translations: TranslationBundle | None = None,
                        source: SourceText | None = None, kind: str = "sqf", origin: str = "shipped") -> bool:
         """Write `fw` (replacing an older version) in one transaction; False if already loaded as is."""
-        digest = content_hash(fw, translations, source, kind, origin)
-        with self._lock:
-            try:
-                with self.engine.begin() as conn:
-                    current = conn.execute(
-                        select(FrameworkRow.content_hash).where(FrameworkRow.id == fw.id)
-                    ).scalar_one_or_none()
-                    if current == digest:
-                        return False
-                    if current is not None:
-                        _delete_framework(conn, fw.id)
-                    _insert_framework(conn, fw, digest, translations, source, kind, origin)
-            except SQLAlchemyError as exc:
-                raise StoreError(
-                    f"loading framework {fw.id!r} failed and was rolled back (the previous version, if any, "
-                    f"is unchanged): {exc.__class__.__name__}: {_short(exc)}"
-                ) from exc
-        self._changed(fw.id)
-        return True
+        try:
+            with self.writing() as w:
+                return w.put_framework(fw, translations=translations, source=source, kind=kind, origin=origin)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"loading framework {fw.id!r} failed and was rolled back (the previous version, if any, "
+                f"is unchanged): {exc.__class__.__name__}: {_short(exc)}"
+            ) from exc
 
     def delete_framework(self, framework_id: str) -> bool:
-        with self._lock, self.engine.begin() as conn:
-            exists = conn.execute(select(FrameworkRow.id).where(FrameworkRow.id == framework_id)).first()
-            if not exists:
-                return False
-            _delete_framework(conn, framework_id)
-        self._changed(framework_id)
-        return True
+        with self.writing() as w:
+            return w.delete_framework(framework_id)
 
     # --- reading ----------------------------------------------------------------------------------
     def frameworks(self) -> list[FrameworkInfo]:
@@ -288,6 +287,37 @@ class Store:
         """Rebuild the domain model from the normalised tables (KeyError if absent)."""
         with self.engine.connect() as conn:
             return _read_framework(conn, framework_id)
+
+
+class Writer:
+    """Writes inside one `Store.writing()` transaction; `conn` is there for tables of other modules."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.changed: list[str] = []
+
+    def put_framework(self, fw: Framework, *, translations: TranslationBundle | None = None,
+                      source: SourceText | None = None, kind: str = "sqf", origin: str = "shipped") -> bool:
+        """Insert or replace `fw`; False (and nothing written) when the same content is already there."""
+        digest = content_hash(fw, translations, source, kind, origin)
+        current = self.conn.execute(
+            select(FrameworkRow.content_hash).where(FrameworkRow.id == fw.id)
+        ).scalar_one_or_none()
+        if current == digest:
+            return False
+        if current is not None:
+            _delete_framework(self.conn, fw.id)
+        _insert_framework(self.conn, fw, digest, translations, source, kind, origin)
+        self.changed.append(fw.id)
+        return True
+
+    def delete_framework(self, framework_id: str) -> bool:
+        exists = self.conn.execute(select(FrameworkRow.id).where(FrameworkRow.id == framework_id)).first()
+        if not exists:
+            return False
+        _delete_framework(self.conn, framework_id)
+        self.changed.append(framework_id)
+        return True
 
 
 # --- helpers ------------------------------------------------------------------------------------------
