@@ -190,3 +190,16 @@ def test_canonical_sorts_identified_arrays(pkg: dict) -> None:
     shuffled["CFItems"].reverse()
     assert canonical(shuffled) == canonical(pkg)
     assert canonical(shuffled) != shuffled
+
+
+def test_edition_date_is_bumped_when_content_changes() -> None:
+    import hashlib
+
+    from qualframe.interop.common import DEFAULT_BASE_URL, EDITION_CONTENT_SHA, EDITION_DATETIME
+
+    pkg = build_package(qualframe.load(), DEFAULT_BASE_URL)
+    text = json.dumps(pkg, sort_keys=True, ensure_ascii=False).replace(EDITION_DATETIME, "")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    assert digest == EDITION_CONTENT_SHA, (
+        f"the CASE package changed (content {digest}); set a new EDITION_DATETIME and "
+        f"EDITION_CONTENT_SHA = {digest!r} in qualframe/interop/common.py")

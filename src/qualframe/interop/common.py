@@ -23,6 +23,9 @@ UNOFFICIAL_NOTE = {
 # dataset, the translations or the CASE mapping change in a way consumers should notice.
 EDITION_DATETIME = "2026-11-26T00:00:00Z"
 EDITION_DATE = EDITION_DATETIME[:10]
+# Hash of the CASE package of this edition (with the date blanked); a test fails when the content
+# changes without a new EDITION_DATETIME, so consumers' caches and sync jobs see the change.
+EDITION_CONTENT_SHA = "a92ade0617987445"
 
 DEFAULT_BASE_URL = "http://localhost:8000"
 
