@@ -18,6 +18,7 @@ import typer
 from rich.markup import escape
 
 from qualframe.cli.output import console, err_console, fail, print_json
+from qualframe.model import SourceSpan
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 JsonlOpt = Annotated[
@@ -53,6 +54,23 @@ def _batch(path: Path, fn: Callable[[str], dict[str, Any]], prime: Callable[[lis
         raise typer.Exit(1)
 
 
+def _run(one: Callable[[str], dict[str, Any]], text: str, jsonl: Path | None,
+         prime: Callable[[list[str]], None], json_out: bool, show: Callable[[dict[str, Any]], None]) -> None:
+    """One text, or a JSONL batch; ValueError (bad input or options) becomes a clear error and exit 1."""
+    try:
+        if jsonl is not None:
+            one("warm up")  # validate the options once, before reading the file
+            _batch(jsonl, one, prime)
+            return
+        res = one(text)
+    except ValueError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json(res)
+        return
+    show(res)
+
+
 def _text_arg(text: str | None, jsonl: Path | None, what: str) -> str:
     """The text argument; "-" reads it from stdin (a long vacancy does not fit in an argument)."""
     if jsonl is not None and text is not None:
@@ -83,18 +101,7 @@ def search(
         return run(q, lang=lang, area=area, column=column, limit=limit)
 
     text = _text_arg(query, jsonl, "QUERY")
-    try:
-        if jsonl is not None:
-            one("warm up")  # validate the options once, before reading the file
-            _batch(jsonl, one, lambda texts: prime(texts, lang))
-            return
-        res = one(text)
-    except ValueError as exc:
-        fail(str(exc))
-    if json_out:
-        print_json(res)
-        return
-    _print_search(res)
+    _run(one, text, jsonl, lambda texts: prime(texts, lang), json_out, _print_search)
 
 
 def _print_search(res: dict[str, Any]) -> None:
@@ -108,7 +115,7 @@ def _print_search(res: dict[str, Any]) -> None:
         level = r["sqf_level"] or "—"
         console.print(
             f"[bold]{n}.[/] [cyan]{r['descriptor_id']}[/]  area {r['area']}, NQF {r['nqf_level']}, SQF {level}, "
-            f"{COLUMN_LABEL[r['column']]}  [dim]score {r['score']:.3f}, source {_lines(r['source'])}[/]",
+            f"{COLUMN_LABEL[r['column']]}  [dim]score {r['score']:.3f}, source {SourceSpan.from_dict(r['source'])}[/]",
             highlight=False)
         console.print(f"   {escape(r['text'])}", highlight=False)
         tr = r["translations"].get(lang) if lang in ("ru", "en") else None
@@ -116,11 +123,6 @@ def _print_search(res: dict[str, Any]) -> None:
             console.print(f"   [dim]{lang}: {escape(tr)} (unofficial translation)[/]", highlight=False)
     if any(r["sqf_level"] is None for r in res["results"]):
         console.print("[dim]SQF —: no SQF code printed for that row in the source[/]")
-
-
-def _lines(src: dict[str, int]) -> str:
-    a, b = src["line_start"], src["line_end"]
-    return f"line {a}" if a == b else f"lines {a}-{b}"
 
 
 def match(
@@ -137,19 +139,7 @@ def match(
     def one(t: str) -> dict[str, Any]:
         return run(t, limit=limit)
 
-    arg = _text_arg(text, jsonl, "TEXT")
-    try:
-        if jsonl is not None:
-            one("warm up")
-            _batch(jsonl, one, prime)
-            return
-        res = one(arg)
-    except ValueError as exc:
-        fail(str(exc))
-    if json_out:
-        print_json(res)
-        return
-    _print_match(res)
+    _run(one, _text_arg(text, jsonl, "TEXT"), jsonl, prime, json_out, _print_match)
 
 
 def _print_match(res: dict[str, Any]) -> None:

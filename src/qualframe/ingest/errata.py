@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from qualframe.ingest.levels import _cosine, _terms
+from qualframe.ingest.similarity import closest
 from qualframe.model import Erratum, OkedCode, SourceSpan
 from qualframe.model.oked import NACE2, NACE11_CHANGED, parents
 
@@ -85,15 +85,8 @@ def _check_one(book: ErrataBook, area: str, oc: OkedCode, all_codes: list[tuple[
 
 
 def _same_name(oc: OkedCode, all_codes: list[tuple[str, OkedCode]]) -> OkedCode | None:
-    mine = _terms(oc.name.get("kk", ""))
-    best, best_s = None, 0.0
-    for _, other in all_codes:
-        if other.code == oc.code:
-            continue
-        s = _cosine(mine, _terms(other.name.get("kk", "")))
-        if s > best_s:
-            best, best_s = other, s
-    return best if best_s >= 0.6 else None
+    others = ((o, o.name.get("kk", "")) for _, o in all_codes if o.code != oc.code)
+    return closest(oc.name.get("kk", ""), others, 0.6)
 
 
 def _one_digit_apart(a: str, b: str) -> bool:

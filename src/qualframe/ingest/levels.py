@@ -9,10 +9,11 @@ Whatever cannot be settled is marked ambiguous with the candidates and the reaso
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from itertools import combinations_with_replacement
+
+from qualframe.ingest.similarity import cosine, terms
 
 MAX_LEVEL = 8
 MAX_ROWS_PER_LEVEL = 2  # the note under each table defines two sub-levels
@@ -22,7 +23,6 @@ _ORDINALS = {
     "бесінші": 5, "алтыншы": 6, "жетінші": 7, "сегізінші": 8,
 }
 _ORDINAL_RE = re.compile(r"(" + "|".join(_ORDINALS) + r")[\s,]+(?:және\s+)?(?:\w+\s+){0,3}?деңгей", re.I)
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass
@@ -44,17 +44,6 @@ class Resolution:
     evidence: str
     candidates: tuple[int, ...] = ()
     warnings: list[str] = field(default_factory=list)
-
-
-def _terms(text: str) -> frozenset[str]:
-    # A crude stem (first six letters) is enough to recognise the repeated wording of the table.
-    return frozenset(w[:6] for w in (m.group(0).lower() for m in _WORD.finditer(text)) if len(w) > 3)
-
-
-def _cosine(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / math.sqrt(len(a) * len(b))
 
 
 def mentioned_level(text: str) -> int | None:
@@ -162,14 +151,14 @@ def _fill_gap(
     if not need_content:
         return
     cands = list(range(max(gap.low, 1) if gap.low_real else gap.low + 1, min(gap.high, MAX_LEVEL) + 1))
-    terms = {i: _terms(rows[i].text) for i in gap.rows}
-    ref_terms = [(j, lvl, _terms(rows[j].text)) for j, lvl in refs]
+    terms = {i: terms(rows[i].text) for i in gap.rows}
+    ref_terms = [(j, lvl, terms(rows[j].text)) for j, lvl in refs]
 
     def sim(i: int, lvl: int) -> tuple[float, int | None]:
         best, best_j = 0.0, None
         for j, rl, t in ref_terms:
             if rl == lvl and j != i:
-                s = _cosine(terms[i], t)
+                s = cosine(terms[i], t)
                 if s > best:
                     best, best_j = s, j
         return best, best_j

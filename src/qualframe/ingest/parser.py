@@ -18,6 +18,7 @@ from qualframe.ingest.errata import ErrataBook, apply_curated, check_abbreviatio
 from qualframe.ingest.errors import IngestError
 from qualframe.ingest.layout import Cell, Loose, Note, Paragraph, fold, table_elements
 from qualframe.ingest.provisions import parse_prose
+from qualframe.ingest.similarity import closest
 from qualframe.ingest.source import SourceText
 from qualframe.model import (
     COLUMNS,
@@ -550,15 +551,10 @@ def _row_errata(book: ErrataBook, areas: list[Area], raw: list[_RawArea], report
 
 
 def _duplicate_of(row: LevelRow, area: Area) -> LevelRow | None:
-    mine = lv._terms(" ".join(d.text for d in row.competences))
-    best, best_s = None, 0.0
-    for other in area.levels:
-        if other.id == row.id:
-            continue
-        s = lv._cosine(mine, lv._terms(" ".join(d.text for d in other.competences)))
-        if s > best_s:
-            best, best_s = other, s
-    return best if best_s >= 0.8 else None
+    def wording(r: LevelRow) -> str:
+        return " ".join(d.text for d in r.competences)
+
+    return closest(wording(row), ((o, wording(o)) for o in area.levels if o.id != row.id), 0.8)
 
 
 def _sublevel_note_check(book: ErrataBook, area: Area) -> None:
