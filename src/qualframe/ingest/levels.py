@@ -151,14 +151,14 @@ def _fill_gap(
     if not need_content:
         return
     cands = list(range(max(gap.low, 1) if gap.low_real else gap.low + 1, min(gap.high, MAX_LEVEL) + 1))
-    terms = {i: terms(rows[i].text) for i in gap.rows}
+    row_terms = {i: terms(rows[i].text) for i in gap.rows}
     ref_terms = [(j, lvl, terms(rows[j].text)) for j, lvl in refs]
 
     def sim(i: int, lvl: int) -> tuple[float, int | None]:
         best, best_j = 0.0, None
         for j, rl, t in ref_terms:
             if rl == lvl and j != i:
-                s = cosine(terms[i], t)
+                s = cosine(row_terms[i], t)
                 if s > best:
                     best, best_j = s, j
         return best, best_j
