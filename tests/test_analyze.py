@@ -172,3 +172,11 @@ def test_warm_thirty_word_sentence_is_well_under_a_millisecond() -> None:
 def test_deterministic() -> None:
     assert analyze(KK_AD, "kk") == analyze(KK_AD, "kk")
     assert analyze(KK_AD, "kk")[:6] == ["бағдарлама", "қамтама", "ет", "әзір", "сала", "кем"]
+
+
+def test_unique_analysis_is_the_distinct_terms_in_order() -> None:
+    text = "Бағдарламалау, бағдарламалау және тестілеу; testing and testing, Python Python"
+    for lang in ("kk", "ru", "en", "auto"):
+        assert analyze(text, lang, unique=True) == list(dict.fromkeys(analyze(text, lang)))
+    latin = "Bagdarlamalau jumysy, jumysy jane bagdarlamalau"
+    assert analyze(latin, "kk", unique=True) == list(dict.fromkeys(analyze(latin, "kk")))

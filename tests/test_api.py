@@ -28,6 +28,44 @@ def _error(resp, status: int, code: str) -> dict:
     return body["error"]
 
 
+def test_api_index_links_every_resource(client) -> None:
+    """GET /api/v1 (with or without the slash) lists every API route with a working link, OpenAPI and docs."""
+    r = client.get("/api/v1")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    index = r.json()
+    slash = client.get("/api/v1/")
+    assert slash.status_code == 200 and slash.json() == index
+    assert index["default_framework"] == FW and index["version"] == qualframe.__version__
+    spec = client.get(index["openapi"])
+    assert spec.status_code == 200 and spec.json()["openapi"].startswith("3.")
+    docs = client.get(index["docs"])
+    assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
+    assert client.get(index["case"]).json()["CFDocuments"]
+    assert client.get(index["case_discovery"]).json()["openapi"].startswith("3.")
+    listed = {(res["path"], m) for res in index["resources"] for m in res["methods"]}
+    documented = {(path, m.upper()) for path, ops in spec.json()["paths"].items() for m in ops}
+    assert listed == documented  # the index and the OpenAPI description cover the same routes
+    paths = {res["path"] for res in index["resources"]}
+    for p in ("/api/v1", "/api/v1/frameworks", "/api/v1/frameworks/{fid}/levels/{row_id}",
+              "/api/v1/frameworks/{fid}/exports/{fmt}", "/api/v1/frameworks/{fid}/crosswalks", "/api/v1/search"):
+        assert p in paths, p
+    followed = 0
+    for res in index["resources"]:
+        if res["templated"] or "GET" not in res["methods"] or res["required_query"] or res["auth"]:
+            continue
+        assert res["href"] == res["path"].replace("{fid}", FW)
+        status = client.get(res["href"]).status_code
+        assert status in (200, 401), res["href"]  # 401: the link works but needs a session or token
+        if "{fid}" in res["path"] or res["path"] in ("/api/v1", "/api/v1/health", "/api/v1/frameworks"):
+            assert status == 200, res["href"]  # the framework's data is public
+            followed += 1
+    assert followed >= 10
+    level = next(res for res in index["resources"] if res["path"].endswith("/levels/{row_id}"))
+    assert level["templated"] and level["href"] == f"{BASE}/levels/{{row_id}}"
+    search = next(res for res in index["resources"] if res["path"] == "/api/v1/search")
+    assert search["required_query"] == ["q"] and client.get(search["href"] + "?q=x").status_code in (200, 503)
+
+
 def test_frameworks_list_and_detail(client) -> None:
     r = client.get("/api/v1/frameworks")
     assert r.status_code == 200

@@ -18,7 +18,7 @@ import qualframe
 from qualframe.interop import case_schema
 from qualframe.interop.case import case_uuid
 from qualframe.interop.case_import import read_package
-from qualframe.interop.case_routes import OPERATIONS, discovery_document
+from qualframe.web.routes.case import OPERATIONS, discovery_document
 
 P = "/ims/case/v1p1"
 STANDARDS = case_schema.standards_dir()
@@ -32,8 +32,8 @@ def env(db_url: str) -> Iterator[dict[str, Any]]:
     """An app on a real database holding the shipped framework and (if present) the OpenSALT import."""
     from fastapi.testclient import TestClient
 
-    from qualframe.interop.case_store import import_package
     from qualframe.store import Store
+    from qualframe.store.case import import_package
     from qualframe.web.app import create_app
     from qualframe.web.settings import Settings
 
@@ -243,7 +243,7 @@ def test_discovery_document_generated_from_routes(env: dict[str, Any]) -> None:
 
 def test_new_import_is_served_at_once(env: dict[str, Any], tmp_path: Any) -> None:
     from qualframe.interop.case_import import parse_package_bytes
-    from qualframe.interop.case_store import import_package
+    from qualframe.store.case import import_package
 
     pkg = json.loads(json.dumps(env["pkg"]))
     # a different framework: new identifiers everywhere (derived, so links stay consistent)
@@ -259,14 +259,14 @@ def test_new_import_is_served_at_once(env: dict[str, Any], tmp_path: Any) -> Non
 
 
 def _all_ids(pkg: dict[str, Any]) -> list[str]:
-    from qualframe.interop.case_store import identified_objects
+    from qualframe.interop.case_mapping import identified_objects
 
     return [i for i, _ in identified_objects(pkg)]
 
 
 def test_rubrics_of_an_imported_package_are_served(env: dict[str, Any]) -> None:
     from qualframe.interop.case_import import parse_package_bytes
-    from qualframe.interop.case_store import import_package
+    from qualframe.store.case import import_package
 
     def u(n: int) -> str:
         return str(uuid.UUID(int=n, version=4))

@@ -15,14 +15,14 @@ from qualframe.cli import app
 from qualframe.interop import case_schema
 from qualframe.interop.case import build_package, canonical, dumps
 from qualframe.interop.case_import import parse_package_bytes, read_package
-from qualframe.interop.case_store import (
+from qualframe.store import Store, prepare
+from qualframe.store.case import (
     CaseStoreError,
     export_package,
     framework_id_for,
     import_package,
     stored_packages,
 )
-from qualframe.store import Store, prepare
 
 STANDARDS = case_schema.standards_dir()
 SAMPLES = sorted((STANDARDS / "samples").glob("opensalt-*.json")) if STANDARDS else []
@@ -115,7 +115,7 @@ def test_conflicting_identifiers_refused_and_replace(empty_store: Store) -> None
 
 
 def test_failure_midway_leaves_nothing_half_imported(empty_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    from qualframe.interop import case_store
+    from qualframe.store import case as case_store
 
     pkg = build_package(qualframe.load())
 

@@ -105,6 +105,6 @@ def test_export_grid_csv(tmp_path):
     result = run("export", "grid", "-f", "csv", "-o", str(target))
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
-    assert len(rows) == 195 + 1  # one line per descriptor, plus the dash row of level 11
+    assert len(rows) == 196 + 1  # one line per descriptor, plus the dash row of level 11
     first = next(r for r in rows if r["descriptor_id"] == "3.1-02-c1")
     assert (first["nqf_level"], first["sqf_level"], first["line_start"]) == ("2", "21", "446")

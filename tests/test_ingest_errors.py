@@ -112,7 +112,7 @@ def test_success_writes_dataset_and_report(tmp_path: Path, out: Path):
     result = runner.invoke(app, ["ingest", str(src), "-o", str(out), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["table_paragraph_kinds"]["descriptor"] == 195
+    assert report["table_paragraph_kinds"]["descriptor"] == 196
     assert [a["code"] for a in report["areas"]] == ["3.1", "3.2", "3.3"]
     assert sorted(p.name for p in out.iterdir()) == ["kz-ict-sqf-2013.json", "kz-ict-sqf-2013.report.json"]
     data = json.loads((out / "kz-ict-sqf-2013.json").read_text(encoding="utf-8"))

@@ -88,7 +88,7 @@ def test_extra_whitespace(original):
     assert [o.code for a in fw.areas for o in a.oked] == [o.code for a in original.areas for o in a.oked]
     assert len(fw.statements) == len(original.statements)
     assert fw.legal.order_date == "2013-09-30"
-    assert report.descriptors == 195
+    assert report.descriptors == 196
 
 
 def _insert_after_row(lines: list[str], row, new: list[str]) -> list[str]:

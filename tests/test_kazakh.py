@@ -257,3 +257,23 @@ def test_latin_to_cyrillic_keeps_other_text() -> None:
 )
 def test_latin_queries_meet_cyrillic_stems(latin: str, cyrillic: str) -> None:
     assert stem_kk(latin_to_cyrillic(latin)) == stem_kk(cyrillic)
+
+
+def test_transliteration_by_token_equals_the_whole_text() -> None:
+    """analyze transliterates token by token; the result is the whole-text transliteration's."""
+    from qualframe.search.kazakh import translit_mode, translit_token
+
+    for text in ("Aǵa Python ázirleýshi, tájiribe 5 jyl", "Täjıribe 1 jylğa deiın", "Bagdarlamashy jumysy"):
+        prepared, mode = translit_mode(text)
+        by_token = re.sub(r"[^\W_]+", lambda m, mode=mode: translit_token(m.group(0), mode), prepared)
+        assert by_token == latin_to_cyrillic(text)
+
+
+def test_overlong_words_are_neither_transliterated_nor_stemmed() -> None:
+    from qualframe.search.kazakh import MAX_WORD
+
+    long_latin = "jumys" * (MAX_WORD // 5 + 1)
+    assert latin_to_cyrillic(long_latin) == long_latin
+    assert latin_to_cyrillic("jumys" * (MAX_WORD // 5)) != "jumys" * (MAX_WORD // 5)
+    long_kk = "жұмыстар" * (MAX_WORD // 8 + 1)
+    assert stem_kk(long_kk) == long_kk

@@ -214,3 +214,11 @@ def test_warm_detection_is_fast() -> None:
     for _ in range(1000):
         detect_language(KK_CYRILLIC[1])
     assert (time.perf_counter() - start) / 1000 < 0.0005
+
+
+def test_overlong_words_vote_like_their_prefix() -> None:
+    """A 20,000-letter "word" is judged on its first letters: bounded work, same answer."""
+    from qualframe.search.lang import detect
+
+    for word in ("қ" * 20_000, "a" * 20_000, "ш" * 20_000):
+        assert detect(word + " ") == detect(word[:64] + " ")

@@ -31,7 +31,7 @@ def test_navigation():
     assert fw.find_rows("3.1", "3.1-05")[0].sqf_level == "51"
     with pytest.raises(KeyError):
         fw.area("4.1")
-    assert sum(1 for _ in fw.descriptors()) == 195
+    assert sum(1 for _ in fw.descriptors()) == 196
 
 
 def test_source_lines_back_every_descriptor():

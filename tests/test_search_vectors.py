@@ -1,7 +1,7 @@
 """The precomputed embeddings shipped in the package are current and equal to fresh ones.
 
 If this fails after a change to the framework text, a translation or the match prototypes, run
-`python -m qualframe.search.shipped` and commit src/qualframe/search/_data/.
+`python -m qualframe.match.shipped` and commit src/qualframe/search/_data/.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ import json
 
 import numpy as np
 
-from qualframe.search import embed, shipped
+from qualframe.match import shipped
+from qualframe.search import embed
 
 
 def test_shipped_vectors_are_current() -> None:
     assert shipped.status() == dict.fromkeys(shipped.vector_sets(), "ok"), \
-        "stale embeddings: run `python -m qualframe.search.shipped`"
+        "stale embeddings: run `python -m qualframe.match.shipped`"
 
 
 def test_manifest_names_model_and_texts() -> None:

@@ -12,7 +12,8 @@ import qualframe
 from qualframe.dataset import dumps
 from qualframe.model import Framework
 from qualframe.store import Store, StoreError, default_url, normalise_url, prepare, shipped_source
-from qualframe.store.models import Base, FrameworkRow
+from qualframe.store.models import FrameworkRow
+from qualframe.store.tables import Base
 
 FW_ID = qualframe.DEFAULT_FRAMEWORK_ID
 TABLES = {"frameworks", "areas", "oked_codes", "level_rows", "descriptors", "errata", "statements",

@@ -5,12 +5,9 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import re
-import sys
-import types
 from html.parser import HTMLParser
 
 import pytest
-from fastapi import APIRouter
 
 import qualframe
 from qualframe.model import Framework
@@ -286,23 +283,6 @@ def test_registered_resources_and_cacheable_seam(client) -> None:
     cache.clear()
     client.get("/x-test/package.json")
     assert len(calls) == 3
-
-
-def test_extra_router_modules_are_included(make_client) -> None:
-    mod = types.ModuleType("qf_test_extra_routes")
-    router = APIRouter()
-
-    @router.get("/extra/ping")
-    def ping() -> dict[str, bool]:
-        return {"ok": True}
-
-    mod.router = router  # type: ignore[attr-defined]
-    sys.modules["qf_test_extra_routes"] = mod
-    try:
-        client = make_client(router_modules=("qf_test_extra_routes", "qualframe.no_such_module"))
-        assert client.get("/extra/ping").json() == {"ok": True}
-    finally:
-        del sys.modules["qf_test_extra_routes"]
 
 
 def test_static_assets_are_cached_and_versioned(client) -> None:

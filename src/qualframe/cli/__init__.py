@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+from qualframe.cli import accounts, credentials, framework, interop, search, serve
 
 app = typer.Typer(
     name="qualframe",
@@ -14,21 +14,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Modules that add commands; a module that is not installed yet is skipped.
-COMMAND_MODULES = (
-    "qualframe.cli.framework",
-    "qualframe.cli.search",
-    "qualframe.cli.serve",
-    "qualframe.cli.interop",
-)
-
-for _name in COMMAND_MODULES:
-    try:
-        _mod = importlib.import_module(_name)
-    except ModuleNotFoundError as exc:  # only a missing command module itself is tolerated
-        if exc.name != _name:
-            raise
-        continue
+# Each module adds its commands; a new one is imported and listed here (no plugin mechanism).
+for _mod in (framework, search, serve, interop, credentials, accounts):
     _mod.register(app)
 
 

@@ -130,7 +130,7 @@ def show(
         sub = f", sub-level {r.sublevel} ({r.sublevel_kind})" if r.sublevel_kind else ""
         console.print(
             f"[bold]{a.code} · NQF {r.nqf_level} · SQF {r.sqf_level or '—'}{sub}[/]"
-            f"  level {r.level_source}: {escape(r.level_evidence)}  [{r.source}]"
+            f"  level {r.level_source}: {escape(r.explain_level())}  [{r.source}]"
         )
         for c in COLUMNS:
             console.print(f"  [underline]{COLUMN_TITLES[c]}[/]")
@@ -240,7 +240,7 @@ def ingest(
         console.print(f"[bold]{a.code}[/] {escape(a.title['kk'])}{hdr}")
         for r in a.levels:
             console.print(f"  {r.id}  NQF {r.nqf_level} SQF {r.sqf_level or '—':>3}  "
-                          f"{r.level_source:<9} {escape(r.level_evidence)}", soft_wrap=True)
+                          f"{r.level_source:<9} {escape(r.explain_level())}", soft_wrap=True)
     for w in report.warnings:
         console.print(f"[yellow]warning[/] line {w['line'] or '-'}: {escape(w['message'])}")
     for p in written:

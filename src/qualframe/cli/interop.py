@@ -55,7 +55,7 @@ def _case_package(framework: str | None, base: str | None, database: str | None)
 
     if framework is None or framework == load().id:
         return build_package(load(), base)
-    from qualframe.interop import case_store
+    from qualframe.store import case as case_store
 
     try:
         pkg = case_store.export_package(framework, database)
@@ -109,7 +109,7 @@ def import_case(
     rep = parsed.report
     result: dict[str, Any] = {"report": rep.to_dict(), "imported": None}
     if parsed.package is not None and not check:
-        from qualframe.interop import case_store
+        from qualframe.store import case as case_store
 
         try:
             result["imported"] = case_store.import_package(parsed, database, replace=replace).to_dict()

@@ -2,7 +2,9 @@
 
 A table cell starts on a line whose first non-space character is a tab; it continues over the
 following lines, and blank lines separate paragraphs inside it. A cell written as " \t..." (space,
-tab) marks a row whose level cells were lost in extraction.
+tab) marks a row whose level cells were lost in extraction. Inside a cell, a line that ends a sentence
+followed directly by a line that starts a new one is a paragraph break whose blank line was lost
+(see :func:`starts_new_statement`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Paragraph:
     line_start: int
     line_end: int
     joined_lines: bool = False  # continued over a line break with no blank line
+    break_restored: bool = False  # starts right after a sentence end with no blank line between
 
     @property
     def span(self) -> SourceSpan:
@@ -67,6 +70,18 @@ Element = Cell | Note | Loose
 
 _CELL_START = re.compile(r"^[ \u00a0]*\t")
 NOTE_START = re.compile(r"^\s*Ескертпе\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?]$")
+
+
+def starts_new_statement(previous: str, line: str) -> bool:
+    """Whether `line`, directly under `previous` in a cell, begins a new paragraph despite no blank line.
+
+    True when `previous` ends a sentence (. ! ?) and `line` opens with a capital letter: a sentence never
+    continues across that boundary, while a line wrapped mid-sentence ends without a full stop or goes
+    on in lower case (or with a digit, bracket or dash). In the published text only lines 774/775 meet it.
+    """
+    head, tail = fold(line), fold(previous)
+    return bool(_SENTENCE_END.search(tail)) and head[:1].isupper()
 
 
 def paragraphs(lines: list[str], first: int, last: int) -> list[Paragraph]:
@@ -115,6 +130,10 @@ def table_elements(lines: list[str], first: int, last: int) -> list[Element]:
             para = Paragraph(text, no, no)
             note = Note([para])
             out.append(note)
+            continue
+        if para is not None and cell is not None and starts_new_statement(lines[no - 2], raw):
+            para = Paragraph(text, no, no, break_restored=True)
+            cell.paragraphs.append(para)
             continue
         if para is not None:  # a line continuing the current paragraph
             para.text = fold(para.text + " " + text)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import combinations_with_replacement
 
 from qualframe.ingest.similarity import cosine, terms
+from qualframe.model.messages import Message
 
 MAX_LEVEL = 8
 MAX_ROWS_PER_LEVEL = 2  # the note under each table defines two sub-levels
@@ -41,9 +42,14 @@ class Resolution:
     nqf_level: int
     sqf_level: str | None
     source: str  # printed | inferred | ambiguous
-    evidence: str
+    message: Message  # why, translatable (codes and msgids in qualframe.model.messages)
     candidates: tuple[int, ...] = ()
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def evidence(self) -> str:
+        """The explanation in English, as stored in `level_evidence`."""
+        return self.message.render()
 
 
 def mentioned_level(text: str) -> int | None:
@@ -68,20 +74,19 @@ def _printed(cells: list[str], prev_nqf: int | None) -> Resolution | None:
         nqf, sqf = int(cells[0]), cells[1]
         if not sqf.startswith(cells[0]):
             warnings.append(f"SQF level {sqf} does not start with its NQF level {nqf}")
-        return Resolution(nqf, sqf, "printed", f"NQF {nqf} and SQF {sqf} printed", warnings=warnings)
+        return Resolution(nqf, sqf, "printed", Message("printed.nqf_sqf", {"nqf": nqf, "sqf": sqf}),
+                          warnings=warnings)
     value = nums[0]
     if len(value) == 2:
         nqf = int(value[0])
-        why = f"SQF {value} printed; NQF cell empty (merged with the row above), NQF {nqf} from the code"
-        if len(cells) == 1:
-            why = f"SQF {value} printed; NQF cell lost, NQF {nqf} from the code"
+        why = Message("printed.sqf_lost" if len(cells) == 1 else "printed.sqf_merged", {"sqf": value, "nqf": nqf})
         if prev_nqf is not None and prev_nqf != nqf and cells[0] == "":
             warnings.append(f"empty NQF cell suggests a merge with the row above (NQF {prev_nqf}), but SQF is {value}")
         return Resolution(nqf, value, "printed", why, warnings=warnings)
     nqf = int(value)
     return Resolution(
         nqf, None, "printed",
-        f"one number ({value}) printed; read as the NQF level, the SQF cell was lost",
+        Message("printed.one", {"value": value}),
         warnings=warnings,
     )
 
@@ -146,7 +151,7 @@ def _fill_gap(
     where = _where(gap)
     if k == len(required):
         for i, lvl in zip(gap.rows, required, strict=True):
-            out[i] = Resolution(lvl, None, "inferred", f"from order: the only level left {where}")
+            out[i] = Resolution(lvl, None, "inferred", Message("order.only", {"where": where}))
         return
     if not need_content:
         return
@@ -181,8 +186,8 @@ def _fill_gap(
         for i in gap.rows:
             out[i] = Resolution(
                 gap.low + 1 if gap.low + 1 <= MAX_LEVEL else MAX_LEVEL, None, "ambiguous",
-                f"{k} rows {where} cannot be placed on levels {gap.low + 1}-{gap.high - 1} "
-                f"with at most {MAX_ROWS_PER_LEVEL} rows per level",
+                Message("order.overfull", {"rows": k, "where": where, "low": gap.low + 1, "high": gap.high - 1,
+                                           "max": MAX_ROWS_PER_LEVEL}),
                 tuple(cands),
             )
         return
@@ -193,34 +198,39 @@ def _fill_gap(
         own_best = max(cands, key=lambda c: score(i, c))
         s, j = scores[(i, lvl)]
         rivals = sorted({a[1][pos] for a in assignments if a[0] >= best_total - 0.05})
-        ref = f"row at line {rows[j].first_line} (area {rows[j].area})" if j is not None else "no row"
         hint = mentioned_level(rows[i].text)
-        hint_txt = f"; the text mentions level-{hint} staff" if hint else ""
+        hint_msg: Message | str = Message("hint.staff", {"level": hint}) if hint else ""
         if own_best != lvl and score(i, own_best) > score(i, lvl) + 0.1:
             os_, oj = scores[(i, own_best)]
-            oref = f"row at line {rows[oj].first_line} (area {rows[oj].area})" if oj is not None else "?"
             out[i] = Resolution(
                 own_best, None, "ambiguous",
-                f"wording matches level {own_best} ({oref}, similarity {os_:.2f}){hint_txt}, "
-                f"but its place {where} implies level {lvl}; kept as printed in the table's order",
+                Message("content.conflict", {"level": own_best, "ref": _ref(rows, oj), "similarity": round(os_, 2),
+                                             "hint": hint_msg, "where": where, "order_level": lvl}),
                 tuple(sorted({own_best, lvl})),
             )
         elif len(rivals) > 1:
             out[i] = Resolution(
                 lvl, None, "ambiguous",
-                f"order and wording fit levels {', '.join(map(str, rivals))} about equally {where}",
+                Message("content.tie", {"levels": list(rivals), "where": where}),
                 tuple(rivals),
             )
         else:
             out[i] = Resolution(
                 lvl, None, "inferred",
-                f"from order and content: {where} stand {k} rows for the {len(required)} level(s) "
-                f"{', '.join(map(str, required))}, so some are sub-levels; "
-                f"wording closest to level {lvl} {ref} (similarity {s:.2f}){hint_txt}",
+                Message("content.closest", {"where": where, "rows": k, "count": len(required), "levels": required,
+                                            "level": lvl, "ref": _ref(rows, j), "similarity": round(s, 2),
+                                            "hint": hint_msg}),
             )
 
 
-def _where(gap: _Gap) -> str:
-    a = f"after the level-{gap.low} row" if gap.low_real else "at the start of the block"
-    b = f"before the level-{gap.high} row" if gap.high_real else "before the end of the block"
-    return f"{a} and {b}"
+def _where(gap: _Gap) -> Message:
+    a = Message("where.after_level", {"level": gap.low}) if gap.low_real else Message("where.start")
+    b = Message("where.before_level", {"level": gap.high}) if gap.high_real else Message("where.end")
+    return Message("where.between", {"after": a, "before": b})
+
+
+def _ref(rows: list[RowInput], j: int | None) -> Message:
+    """The reference row whose wording a row matched best."""
+    if j is None:
+        return Message("ref.none")
+    return Message("ref.row", {"line": rows[j].first_line, "area": rows[j].area})

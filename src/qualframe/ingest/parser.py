@@ -483,6 +483,7 @@ def _build_row(ra: _RawArea, pos: int, rr: _RawRow, res: lv.Resolution, report: 
         sqf_level=res.sqf_level,
         level_source=res.source,  # type: ignore[arg-type]
         level_evidence=res.evidence,
+        level_evidence_message=res.message,
         source=SourceSpan(rr.first_line, rr.last_line),
         competences=tuple(cols["competences"]),
         skills=tuple(cols["skills"]),
@@ -537,13 +538,30 @@ def _row_errata(book: ErrataBook, areas: list[Area], raw: list[_RawArea], report
                     f"Candidates: {', '.join(map(str, r.level_candidates))}.", r.source,
                 )
         _sublevel_note_check(book, area)
+        restored = {p.line_start for ra in raw for rr in ra.rows for c in rr.cells for p in c.paragraphs
+                    if p.break_restored}
         for d in (d for r in area.levels for d in r.descriptors):
-            if d.source.line_end > d.source.line_start:
+            if d.source.line_start in restored:
+                above = d.source.line_start - 1
                 book.add(
                     "paragraph-break-lost", f"descriptor:{d.id}",
+                    f"lines {above}-{d.source.line_start} follow each other with no blank line; line {above} "
+                    f"ends a sentence and line {d.source.line_start} starts a new one",
+                    "The blank line that separates paragraphs in a cell is missing here. As everywhere else "
+                    "in the text one paragraph is one statement, so the two lines are read as two descriptors; "
+                    "the wording is unchanged.",
+                    SourceSpan(above, d.source.line_start),
+                )
+                report.warn(f"line {d.source.line_start} starts a new descriptor ({d.id}): line {above} ends "
+                            "a sentence and no blank line separates them", d.source.line_start)
+            if d.source.line_end > d.source.line_start:
+                # Every paragraph of the published text is one line, so a wrapped one is worth a note.
+                book.add(
+                    "paragraph-wrapped", f"descriptor:{d.id}",
                     f"lines {d.source.line_start}-{d.source.line_end} follow each other with no blank line",
-                    "Two lines of one cell are not separated by a blank line, so by the layout they form "
-                    "one paragraph (kept as one descriptor), although they read as two sentences.",
+                    "Lines of one cell follow each other with no blank line, and none ends a sentence right "
+                    "before a line that starts a new one, so they are read as one paragraph wrapped over "
+                    "several lines (one descriptor).",
                     d.source,
                 )
                 report.warn(f"lines {d.source.line_start}-{d.source.line_end} joined into one paragraph "

@@ -7,7 +7,8 @@ Modelling (README "CASE"):
   five CFItemTypes (area, level, and one per column), linked by isChildOf associations in table order;
 - areas are CFSubjects; NQF levels are CFConcepts (not `educationLevel`, whose vocabulary is school
   grades), referenced from level and descriptor items by conceptKeywords/conceptKeywordsURI;
-- `fullStatement` is always the official Kazakh text (`language` "kk"); unofficial ru/en translations
+- `fullStatement` is always the official Kazakh text (`language` "kk"; an imported framework keeps its own
+  language); unofficial ru/en translations
   (each line labelled "[en, unofficial translation by qualframe]") and the provenance (source file,
   lines, how the level was determined) go in each item's `notes`; the provenance is also in
   `extensions.qualframe` in machine-readable form;
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qualframe.interop import crosswalk as cx
-from qualframe.interop.common import EDITION_DATETIME, Translator, base_url
+from qualframe.interop.common import EDITION_DATETIME, Translator, base_url, primary, source_lang
 from qualframe.model import COLUMNS, Area, Descriptor, Framework, LevelRow
 
 # Fixed namespace of every qualframe CASE identifier (= uuid5(NAMESPACE_URL, "qualframe:case:v1")).
@@ -90,6 +91,11 @@ class CaseBuilder:
         self.base = self.base.rstrip("/")
         if self.translator is None:
             self.translator = Translator(self.fw)
+        self.lang = source_lang(self.fw)
+
+    def text(self, texts: dict[str, str]) -> str:
+        """A title or name in the framework's own language (Kazakh for the order; an import's own)."""
+        return primary(texts, self.lang)
 
     # --- identifiers and links -------------------------------------------------------------------
     def uri(self, collection: str, identifier: str) -> str:
@@ -103,7 +109,7 @@ class CaseBuilder:
         return case_uuid(f"{self.fw.id}/document")
 
     def doc_link(self) -> dict[str, str]:
-        return self.link("CFDocuments", self.doc_id, self.fw.title["kk"])
+        return self.link("CFDocuments", self.doc_id, self.text(self.fw.title))
 
     def area_id(self, a: Area) -> str:
         return case_uuid(f"{self.fw.id}/item/area/{a.code}")
@@ -152,7 +158,7 @@ class CaseBuilder:
 
     def _item_dates(self) -> dict[str, str]:
         lg = self.fw.legal
-        out = {"statusStartDate": lg.order_date}
+        out = {"statusStartDate": lg.order_date} if lg.order_date else {}
         if lg.status == "repealed" and lg.repealed_by and lg.repealed_by.get("order_date"):
             out["statusEndDate"] = lg.repealed_by["order_date"]
         return out
@@ -162,10 +168,12 @@ class CaseBuilder:
         return {"CFItemType": title, "CFItemTypeURI": self.link("CFItemTypes", self.item_type_id(name), title)}
 
     def _subject_fields(self, a: Area) -> dict[str, Any]:
-        return {"subject": [a.title["kk"]],
-                "subjectURI": [self.link("CFSubjects", self.subject_id(a), a.title["kk"])]}
+        return {"subject": [self.text(a.title)],
+                "subjectURI": [self.link("CFSubjects", self.subject_id(a), self.text(a.title))]}
 
     def _concept_fields(self, nqf_level: int) -> dict[str, Any]:
+        if nqf_level < 1:  # an import without NQF levels
+            return {}
         title = f"ҰБШ {nqf_level}"
         return {"conceptKeywords": [title],
                 "conceptKeywordsURI": self.link("CFConcepts", self.concept_id(nqf_level), title)}
@@ -185,14 +193,14 @@ class CaseBuilder:
         return {
             "identifier": self.area_id(a),
             "uri": self.uri("CFItems", self.area_id(a)),
-            "fullStatement": a.title["kk"],
+            "fullStatement": self.text(a.title),
             "humanCodingScheme": a.code,
             "listEnumeration": str(i),
             **self._type_fields("area"),
             "conceptKeywords": [f"ЭҚЖЖ {o.code}" for o in a.oked],
             "notes": "\n".join(notes + tr_notes),
             **self._subject_fields(a),
-            "language": "kk",
+            "language": self.lang,
             **self._item_dates(),
             "lastChangeDateTime": EDITION_DATETIME,
             "extensions": self._ext(
@@ -202,6 +210,8 @@ class CaseBuilder:
         }
 
     def _level_statement(self, a: Area, r: LevelRow) -> str:
+        if self.lang != "kk":  # an import's rows have no statement of their own in the model
+            return f"{a.code}: {r.id}"
         return f"{a.code}: ҰБШ деңгейі {r.nqf_level}; СБШ деңгейі {r.sqf_level or '—'}"
 
     def row_item(self, a: Area, r: LevelRow) -> dict[str, Any]:
@@ -231,7 +241,7 @@ class CaseBuilder:
             **self._concept_fields(r.nqf_level),
             "notes": "\n".join(notes),
             **self._subject_fields(a),
-            "language": "kk",
+            "language": self.lang,
             **self._item_dates(),
             "lastChangeDateTime": EDITION_DATETIME,
             "extensions": self._ext(
@@ -257,7 +267,7 @@ class CaseBuilder:
             **self._concept_fields(r.nqf_level),
             "notes": "\n".join(notes + tr_notes),
             **self._subject_fields(a),
-            "language": "kk",
+            "language": self.lang,
             **self._item_dates(),
             "lastChangeDateTime": EDITION_DATETIME,
             "extensions": self._ext(
@@ -314,7 +324,7 @@ class CaseBuilder:
     def document(self) -> dict[str, Any]:
         fw, lg = self.fw, self.fw.legal
         legal = [f"Approved by order No. {lg.order_number} of {lg.order_date} of the "
-                 f"{self._en('legal.issuing_body', lg.issuing_body['kk'])}."]
+                 f"{self._en('legal.issuing_body', self.text(lg.issuing_body))}."]
         if lg.registration_number:
             legal.append(f"Registered by the Ministry of Justice on {lg.registration_date} under "
                          f"No. {lg.registration_number}" + (f" (adilet {lg.adilet_id})" if lg.adilet_id else "") + ".")
@@ -334,22 +344,25 @@ class CaseBuilder:
             "kept as printed.",
             "Crosswalks to EQF, e-CF and SFIA are indicative (see the association groupings).",
         ]
-        subjects = [a.title["kk"] for a in fw.areas]
+        if self.lang != "kk":  # an imported framework: no order, its own text is the original
+            notes = [f"Built by qualframe from an imported CASE package (framework {fw.id}); the texts are "
+                     f"the package's own, in language {self.lang}."]
+        subjects = [self.text(a.title) for a in fw.areas]
         doc: dict[str, Any] = {
             "identifier": self.doc_id,
             "uri": self.uri("CFDocuments", self.doc_id),
             "caseVersion": CASE_VERSION,
-            "creator": lg.issuing_body["kk"],
-            "title": fw.title["kk"],
+            "creator": self.text(lg.issuing_body),
+            "title": self.text(fw.title),
             "lastChangeDateTime": EDITION_DATETIME,
             "publisher": "qualframe (unofficial machine-readable edition)",
-            "description": self._en("framework.title", fw.title["kk"])
+            "description": self._en("framework.title", self.text(fw.title))
                            + f" — sectoral qualification framework of the Republic of Kazakhstan, order "
                            f"No. {lg.order_number} of {lg.order_date}"
                            + (" (repealed)" if lg.status == "repealed" else "") + ".",
             "subject": subjects,
-            "subjectURI": [self.link("CFSubjects", self.subject_id(a), a.title["kk"]) for a in fw.areas],
-            "language": lg.source_language or "kk",
+            "subjectURI": [self.link("CFSubjects", self.subject_id(a), self.text(a.title)) for a in fw.areas],
+            "language": self.lang,
             "version": f"order No. {lg.order_number} of {lg.order_date}; source text sha256 "
                        f"{fw.source_file.get('sha256', '')[:16]}",
             "adoptionStatus": "Deprecated" if lg.status == "repealed" else "Adopted",
@@ -360,6 +373,8 @@ class CaseBuilder:
             "extensions": {"qualframe": {"frameworkId": fw.id, "legal": _no_nulls(lg.to_dict()),
                                          "sourceFile": fw.source_file}},
         }
+        if not doc["statusStartDate"]:  # an import without a date: CASE has no empty dates
+            del doc["statusStartDate"]
         if lg.adilet_id:
             doc["officialSourceURL"] = f"https://adilet.zan.kz/kaz/docs/{lg.adilet_id}"
         return doc
@@ -379,13 +394,13 @@ class CaseBuilder:
         ]
         subjects = [
             {"identifier": self.subject_id(a), "uri": self.uri("CFSubjects", self.subject_id(a)),
-             "title": a.title["kk"], "hierarchyCode": a.code,
+             "title": self.text(a.title), "hierarchyCode": a.code,
              "description": f"Area of professional activity {a.code}: {self._en(f'area.{a.code}.title', '')}"
                             " (unofficial translation)",
              "lastChangeDateTime": EDITION_DATETIME}
             for a in fw.areas
         ]
-        used = sorted({r.nqf_level for _, r in fw.rows()} | set(range(1, 9)))
+        used = sorted({r.nqf_level for _, r in fw.rows() if r.nqf_level >= 1} | set(range(1, 9)))
         concepts = [
             {"identifier": self.concept_id(n), "uri": self.uri("CFConcepts", self.concept_id(n)),
              "title": f"ҰБШ {n}", "keywords": f"NQF {n}", "hierarchyCode": str(n),

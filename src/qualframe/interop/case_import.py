@@ -4,29 +4,37 @@ Nothing is fetched: the input is a file (or bytes). The reader is lenient where 
 and strict where it is not:
 - errors (the package is refused): not UTF-8 or not JSON, over the size limit, wrong JSON types (an
   object where a string belongs...), missing required fields, identifiers that are not UUIDs, duplicate
-  identifiers, isChildOf associations whose ends are not in the package (dangling) or that form a cycle;
-- warnings (the package is normalised to CASE v1.1 and the change is reported): null values dropped,
+  identifiers, isChildOf associations whose ends are not in the package (dangling) or that form a cycle,
+  item codes longer than the store's columns keep (`qualframe.interop.limits`; same verdict on SQLite
+  and PostgreSQL);
+- warnings (the package is normalised to CASE v1.1 and the change is reported): control characters,
+  lone surrogates and noncharacters removed (each place listed with its object and field), null values dropped,
   fields CASE v1.1 does not have dropped (e.g. v1.0 `CFDocumentURI` inside package items), timestamps
   without a time zone read as UTC, numbers given as strings, OpenSALT's `educationalLevel` renamed,
   items not reachable from the document.
 
 `read_package(path)` returns a `ParsedPackage` whose `package` is None when there is any error, so a
-caller cannot import half of a broken file.
+caller cannot import half of a broken file. Every check is linear in the size of the package (no
+recursion, no all-pairs loops; the graph checks count their steps in `ImportReport.work`).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from qualframe.interop import limits
 from qualframe.interop.case_spec import ASSOCIATION_TYPES, CLASSES
+from qualframe.interop.common import control_chars, has_controls, strip_controls
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_LISTED = 20  # issues of one kind listed individually before "... and N more"
@@ -34,6 +42,12 @@ MAX_LISTED = 20  # issues of one kind listed individually before "... and N more
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 _EXT_RE = re.compile(r"ext:[a-zA-Z0-9.\-_]+")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SPACE_RE = re.compile(r"\s")
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")  # an absolute URI starts with its scheme (RFC 3986)
+# A JSON escape that may decode to a character `common.strip_controls` removes (C0, DEL, C1, surrogates used for
+# astral noncharacters, U+FDD0-FDEF, U+FFFE/F); tab, LF and CR escapes also match, harmlessly.
+_CONTROL_ESCAPE_RE = re.compile(r"\\u(?:00[0-1]|007|00[89]|[dD][89a-fA-F]|[fF][dD][d-eD-E]|[fF]{3}[eEfF])",
+                                re.ASCII)
 _BAD = object()
 
 
@@ -67,6 +81,9 @@ class ImportReport:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    # graph-walk steps of the structure checks: a deterministic measure of the work an import costs
+    # (tests and the bench check it grows linearly); not part of the report's JSON
+    work: int = field(default=0, compare=False)
     _counts: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int), repr=False)
     _first: dict[tuple[str, str], Issue] = field(default_factory=dict, repr=False)
 
@@ -77,15 +94,25 @@ class ImportReport:
     def error(self, path: str, message: str, kind: str | None = None) -> None:
         self._add("error", path, message, kind)
 
-    def warn(self, path: str, message: str, kind: str | None = None) -> None:
-        self._add("warning", path, message, kind)
+    def warn(self, path: str, message: str, kind: str | None = None, *, listed: bool = False) -> None:
+        """A warning; `listed` ones are kept one by one like errors (the first MAX_LISTED of their kind,
+        then one entry counting the rest), the others once per kind with a count."""
+        self._add("warning", path, message, kind, listed)
 
-    def _add(self, severity: str, path: str, message: str, kind: str | None) -> None:
+    def _add(self, severity: str, path: str, message: str, kind: str | None, listed: bool = False) -> None:
         """Errors: the first MAX_LISTED of each kind, the rest counted. Warnings: one entry per kind."""
         key = (severity, kind or message)
         self._counts[key] += 1
         n = self._counts[key]
-        if severity == "warning":
+        if severity == "warning" and listed:
+            if n <= MAX_LISTED:
+                self.warnings.append(Issue(severity, path, message))
+            elif n == MAX_LISTED + 1:
+                self._first[key] = Issue(severity, path, f"more warnings like '{kind or message}' (see count)")
+                self.warnings.append(self._first[key])
+            else:
+                self._first[key].count = n - MAX_LISTED
+        elif severity == "warning":
             if n == 1:
                 self._first[key] = Issue(severity, path, message)
                 self.warnings.append(self._first[key])
@@ -140,6 +167,9 @@ class _Normaliser:
     def __init__(self, rep: ImportReport, v10: bool) -> None:
         self.rep = rep
         self.v10 = v10
+        # string checks by CASE type, looked up once (this runs for every string of the package)
+        self._checks = {t: getattr(self, "_" + t.replace("-", "_")) for t in
+                        ("uri", "uuid", "date", "date-time", "caseVersion", "associationType", "targetType")}
 
     def obj(self, value: Any, cls: str, path: str) -> Any:
         fields, required = CLASSES[cls]
@@ -219,7 +249,8 @@ class _Normaliser:
             s = self._string(v, path, what)
             if s is _BAD:
                 return _BAD
-            return getattr(self, "_" + t.replace("-", "_"), lambda x, p, w: x)(s, path, what)
+            check = self._checks.get(t)
+            return check(s, path, what) if check else s
         if t == "integer":
             if isinstance(v, int) and not isinstance(v, bool):
                 return v
@@ -250,8 +281,7 @@ class _Normaliser:
         return low
 
     def _uri(self, s: str, path: str, what: str) -> Any:
-        parts = urlsplit(s)
-        if not parts.scheme or any(c.isspace() for c in s):
+        if not _SCHEME_RE.match(s) or _SPACE_RE.search(s):
             self.rep.error(path, f"{what}: {s[:80]!r} is not an absolute URI", f"uri:{what}")
             return _BAD
         return s
@@ -324,8 +354,37 @@ def _collect_ids(pkg: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def item_code(item: dict[str, Any]) -> tuple[str, str] | None:
+    """(code, field) an item is known by in the display mapping: `extensions.qualframe.id` (qualframe's
+    own packages), else `humanCodingScheme`; None when it has neither (the mapping then numbers it)."""
+    ext = item.get("extensions", {}).get("qualframe")
+    if isinstance(ext, dict) and ext.get("id"):
+        return str(ext["id"]), "extensions.qualframe.id"
+    if item.get("humanCodingScheme"):
+        return str(item["humanCodingScheme"]), "humanCodingScheme"
+    return None
+
+
+_GREY, _BLACK = 1, 2
+_CYCLE_SHOWN = 12  # nodes of a cycle named in its error; longer cycles are shortened with "…"
+
+
+def _cycle_names(trail: list[str], start: int, end: str, items: dict[str, dict[str, Any]]) -> str:
+    """"a → b → … → a", at most _CYCLE_SHOWN names, without copying a long trail."""
+    n = len(trail) - start
+    if n <= _CYCLE_SHOWN:
+        nodes: list[str] = [*trail[start:], end]
+    else:
+        half = _CYCLE_SHOWN // 2
+        nodes = [*trail[start:start + half], f"… {n - _CYCLE_SHOWN} more …", *trail[-half:], end]
+    return " → ".join(items.get(x, {}).get("humanCodingScheme") or x for x in nodes)
+
+
 def _check_structure(pkg: dict[str, Any], rep: ImportReport) -> None:
-    """Duplicate identifiers, dangling or cyclic isChildOf, unreachable items, unresolved links."""
+    """Duplicate identifiers, dangling or cyclic isChildOf, unreachable items, unresolved links, codes
+    longer than the store keeps. Every step is linear in items + associations: each graph walk visits
+    an edge once (counted in `rep.work`), nothing recurses, so deep chains and diamonds are cheap."""
+    work = 0
     seen: dict[str, str] = {}
     for ident, path in _collect_ids(pkg):
         if ident in seen:
@@ -333,9 +392,15 @@ def _check_structure(pkg: dict[str, Any], rep: ImportReport) -> None:
         else:
             seen[ident] = path
     doc_id = pkg["CFDocument"]["identifier"]
-    items = {o["identifier"]: o for o in pkg.get("CFItems", ())}
+    item_list = pkg.get("CFItems", ())
+    items = {o["identifier"]: o for o in item_list}
+    position: dict[str, int] = {}
+    for i, o in enumerate(item_list):
+        position.setdefault(o["identifier"], i)
     parents: dict[str, list[str]] = defaultdict(list)
+    children: dict[str, list[str]] = defaultdict(list)
     for i, a in enumerate(pkg.get("CFAssociations", ())):
+        work += 1
         path = f"CFAssociations[{i}]"
         origin = a["originNodeURI"]["identifier"].lower()
         dest = a["destinationNodeURI"]["identifier"].lower()
@@ -351,61 +416,64 @@ def _check_structure(pkg: dict[str, Any], rep: ImportReport) -> None:
                 rep.error(path, f"item {origin} is its own parent (cycle)", "cycle")
                 continue
             parents[origin].append(dest)
+            children[dest].append(origin)
         elif origin not in items and origin != doc_id:
             rep.warn(path, f"{a['associationType']} origin {origin} is not in this package", "external-origin")
-    # cycles: iterative DFS over child → parent edges
-    state: dict[str, int] = {}
-    for start in list(parents):
-        if state.get(start):
+    # cycles: one iterative depth-first walk over child → parent edges, colouring nodes grey while they
+    # are on the current path and black when done; an edge to a grey node closes a cycle
+    colour: dict[str, int] = {}
+    on_trail: dict[str, int] = {}
+    cyclic = False
+    for start in parents:
+        if start in colour:
             continue
-        stack: list[tuple[str, int]] = [(start, 0)]
-        trail: list[str] = []
+        colour[start], on_trail[start] = _GREY, 0
+        trail, stack = [start], [(start, 0)]
         while stack:
-            node, idx = stack.pop()
-            if idx == 0:
-                if state.get(node) == 1:
-                    cyc = [*trail[trail.index(node):], node]
-                    names = [items.get(n, {}).get("humanCodingScheme") or n for n in cyc]
-                    rep.error("CFAssociations", "isChildOf cycle: " + " → ".join(names), "cycle")
-                    continue
-                if state.get(node) == 2:
-                    continue
-                state[node] = 1
-                trail.append(node)
-            ps = parents.get(node, [])
+            node, idx = stack[-1]
+            ps = parents.get(node, ())
             if idx < len(ps):
-                stack.append((node, idx + 1))
-                stack.append((ps[idx], 0))
+                stack[-1] = (node, idx + 1)
+                p = ps[idx]
+                work += 1
+                c = colour.get(p)
+                if c == _GREY:
+                    cyclic = True
+                    rep.error("CFAssociations", "isChildOf cycle: " + _cycle_names(trail, on_trail[p], p, items),
+                              "cycle")
+                elif c is None:
+                    colour[p], on_trail[p] = _GREY, len(trail)
+                    trail.append(p)
+                    stack.append((p, 0))
             else:
-                state[node] = 2
+                colour[node] = _BLACK
+                del on_trail[node]
                 trail.pop()
-    # reachability from the document (only meaningful without cycles)
-    if not any(i.message.startswith("isChildOf cycle") for i in rep.errors):
-        memo: dict[str, bool] = {doc_id: True}
-
-        def reaches(n: str) -> bool:
-            stack, order = [n], []
-            while stack:
-                x = stack.pop()
-                if x in memo:
-                    continue
-                order.append(x)
-                stack.extend(p for p in parents.get(x, ()) if p not in memo)
-            for x in reversed(order):
-                memo[x] = any(memo.get(p, False) for p in parents.get(x, ()))
-            return memo.get(n, False)
-
-        orphans = [i for i in items if not reaches(i)]
-        for o in orphans:
-            rep.warn(f"CFItems[{o}]", "item is not connected to the document by isChildOf", "orphan")
+                stack.pop()
+    # reachability: one breadth-first walk down from the document
+    reached = {doc_id}
+    queue = [doc_id]
+    for node in queue:
+        for c in children.get(node, ()):
+            work += 1
+            if c not in reached:
+                reached.add(c)
+                queue.append(c)
+    if not cyclic:  # with a cycle the tree is broken anyway; the cycle is the error to fix
+        for o in items:
+            if o not in reached:
+                rep.warn(f"CFItems[{o}]", "item is not connected to the document by isChildOf", "orphan")
+    work += len(items)
+    work += _check_lengths(items, position, children, doc_id, rep)
     # links to definitions that the package does not contain
     defs = {o["identifier"] for lst in pkg.get("CFDefinitions", {}).values() if isinstance(lst, list) for o in lst}
-    for i, it in enumerate(pkg.get("CFItems", ())):
+    for i, it in enumerate(item_list):
         for key in ("CFItemTypeURI", "conceptKeywordsURI", "licenseURI"):
             link = it.get(key)
             if link and link["identifier"] not in defs:
                 rep.warn(f"CFItems[{i}].{key}", f"{key} {link['identifier']} is not defined in the package",
                          f"undefined:{key}")
+    rep.work += work
     rep.stats = {
         "items": len(items),
         "associations": len(pkg.get("CFAssociations", ())),
@@ -413,6 +481,56 @@ def _check_structure(pkg: dict[str, Any], rep: ImportReport) -> None:
         **{k: len(v) for k, v in pkg.get("CFDefinitions", {}).items() if isinstance(v, list)},
         "rubrics": len(pkg.get("CFRubrics", ())),
     }
+
+
+def _check_lengths(items: dict[str, dict[str, Any]], position: dict[str, int], children: dict[str, list[str]],
+                   doc_id: str, rep: ImportReport) -> int:
+    """Codes that would not fit the store's columns (`qualframe.interop.limits`), checked the same way
+    for SQLite and PostgreSQL. Roles follow the display mapping: children of the document become areas,
+    their children level rows, everything below rows descriptors; an item in several roles must fit
+    the tightest. The mapping tells k items with the same code apart as "code#2" … "code#k", so that
+    suffix counts too. Returns the number of steps taken (linear in items + isChildOf edges)."""
+    work = 0
+    areas = list(dict.fromkeys(c for c in children.get(doc_id, ()) if c in items))
+    rows: list[str] = []  # one entry per area → row edge: the mapping makes a row for each
+    for a in areas:
+        for r in children.get(a, ()):
+            work += 1
+            rows.append(r)
+    below: dict[str, None] = {}
+    queue = [c for r in dict.fromkeys(rows) for c in children.get(r, ())]
+    for node in queue:
+        work += 1
+        if node not in below:
+            below[node] = None
+            queue.extend(children.get(node, ()))
+    roles = (("an area code (an item directly under the document)", limits.AREA_CODE, areas),
+             ("a level row id (an item two levels down)", limits.ROW_ID, rows),
+             ("a descriptor id (an item three or more levels down)", limits.DESCRIPTOR_ID, list(below)))
+    for role, limit, members in roles:
+        codes = [item_code(items[m]) for m in members]
+        dupes = Counter(c[0] for c in codes if c)
+        work += len(members)
+        reported: set[str] = set()
+        for m, code in zip(members, codes, strict=True):
+            if code is None or m in reported:
+                continue
+            k = dupes[code[0]]
+            need = len(code[0]) + (len(f"#{k}") if k > 1 else 0)
+            if need > limit:
+                reported.add(m)
+                extra = f" (+ the suffix '#{k}' that tells its {k} namesakes apart)" if k > 1 else ""
+                rep.error(f"CFItems[{position[m]}].{code[1]}",
+                          f"{code[1]} of item {m} is {len(code[0])} characters long{extra}; the store keeps at "
+                          f"most {limit} characters for {role}", "too-long")
+    for r in dict.fromkeys(rows):
+        ext = items[r].get("extensions", {}).get("qualframe")
+        sqf = ext.get("sqfLevel") if isinstance(ext, dict) else None
+        if isinstance(sqf, str) and len(sqf) > limits.SQF_LEVEL:
+            rep.error(f"CFItems[{position[r]}].extensions.qualframe.sqfLevel",
+                      f"extensions.qualframe.sqfLevel of item {r} is {len(sqf)} characters long; the store keeps at "
+                      f"most {limits.SQF_LEVEL}", "too-long")
+    return work
 
 
 def _pairs_hook(rep: ImportReport) -> Any:
@@ -430,8 +548,27 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a 20 MB package allocates millions of (acyclic) containers,
+    and the full collections they trigger make parsing grow faster than linearly (x2.6 for twice the
+    items instead of x1.7). Memory use is bounded by the size limit; the previous state is restored."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def parse_package_bytes(data: bytes, name: str = "<bytes>", max_bytes: int = MAX_BYTES) -> ParsedPackage:
     """Check and normalise a CASE package given as bytes; see the module docstring."""
+    with _gc_paused():
+        return _parse_package_bytes(data, name, max_bytes)
+
+
+def _parse_package_bytes(data: bytes, name: str, max_bytes: int) -> ParsedPackage:
     rep = ImportReport(file=name, size=len(data), sha256=hashlib.sha256(data).hexdigest())
     if len(data) > max_bytes:
         rep.error("$", f"file is {len(data):,} bytes, over the limit of {max_bytes:,} bytes")
@@ -452,14 +589,71 @@ def parse_package_bytes(data: bytes, name: str = "<bytes>", max_bytes: int = MAX
     except RecursionError:
         rep.error("$", "malformed JSON: nesting too deep")
         return ParsedPackage(rep, None)
-    return normalise_package(raw, rep)
+    return normalise_package(raw, rep, may_have_controls=bool(
+        _CONTROL_ESCAPE_RE.search(text) or has_controls(text)))
 
 
-def normalise_package(raw: Any, rep: ImportReport) -> ParsedPackage:
+def _path(node: tuple[Any, ...] | None) -> str:
+    """"$.CFItems[3].notes" from the linked (parent, key) pairs the walk below keeps (built only when
+    reported, so deep documents cost no long path strings)."""
+    parts: list[str] = []
+    while node is not None:
+        node, key = node
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return "$" + "".join(reversed(parts))
+
+
+_LINK_KEYS = {"title", "identifier", "uri", "targetType"}
+
+
+def _strip_control_chars(raw: Any, rep: ImportReport) -> None:
+    """Remove control characters, lone surrogates and noncharacters (`common.strip_controls`) from
+    every string and key of the parsed JSON, in place, and report each place with the identifier of the
+    object it belongs to and the field. Such characters break XML (XLSX), terminals and PostgreSQL text,
+    and carry no meaning in a framework. One iterative walk: linear in the size of the document."""
+    def report(where: tuple[Any, ...], owner: str | None, fld: str, before: str) -> None:
+        found = sorted({f"U+{ord(c):04X}" for c in control_chars(before)})
+        rep.warn(_path(where), f"control characters {', '.join(found[:5])}{' …' if len(found) > 5 else ''} "
+                 f"removed from {fld} of {strip_controls(owner or 'the package')}", "control-chars", listed=True)
+
+    stack: list[tuple[Any, tuple[Any, ...] | None, str | None, str]] = [(raw, None, None, "$")]
+    while stack:
+        node, where, owner, fld = stack.pop()
+        if isinstance(node, dict):
+            ident = node.get("identifier")
+            if isinstance(ident, str) and not node.keys() <= _LINK_KEYS:  # a link names another object
+                owner = ident
+            for k in [k for k in node if not k.isprintable() and has_controls(k)]:
+                v, nk = node.pop(k), strip_controls(k)
+                report((where, nk), owner, f"the key {nk[:60]!r}", k)
+                if nk in node:
+                    rep.error(_path((where, nk)), f"key '{nk}' appears twice in one JSON object once control "
+                                                  "characters are removed", "dup-key")
+                node[nk] = v
+            entries: Any = node.items()
+        elif isinstance(node, list):
+            entries = enumerate(node)
+        else:
+            continue
+        for k, v in entries:
+            if isinstance(v, str):
+                # isprintable() is a fast test that no Cc/Cs/Cn character is present (the whole class is)
+                if not v.isprintable() and has_controls(v):
+                    node[k] = strip_controls(v)
+                    report((where, k), owner, k if isinstance(k, str) else fld, v)
+            elif isinstance(v, (dict, list)):
+                stack.append((v, (where, k), owner, k if isinstance(k, str) else fld))
+
+
+def normalise_package(raw: Any, rep: ImportReport, *, may_have_controls: bool = True) -> ParsedPackage:
+    """Check and normalise a parsed package (JSON values); strings are cleaned of control characters
+    in place (skipped when the caller knows the JSON text had none). See the module docstring."""
     if not isinstance(raw, dict) or not isinstance(raw.get("CFDocument"), dict):
         rep.error("$", "not a CASE package: expected a JSON object with a 'CFDocument' object"
                   + ("" if isinstance(raw, dict) else f" (got {_jtype(raw)})"))
         return ParsedPackage(rep, None)
+    if may_have_controls:
+        _strip_control_chars(raw, rep)
     rep.case_version = "1.1" if raw["CFDocument"].get("caseVersion") == "1.1" else "1.0"
     norm = _Normaliser(rep, rep.case_version == "1.0")
     try:

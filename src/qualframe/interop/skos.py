@@ -19,7 +19,7 @@ from typing import Any
 
 from qualframe.interop import crosswalk as cx
 from qualframe.interop.case import CaseBuilder
-from qualframe.interop.common import EDITION_DATETIME, Translator, base_url
+from qualframe.interop.common import EDITION_DATETIME, Translator, base_url, primary, source_lang
 from qualframe.model import Framework
 
 
@@ -70,8 +70,9 @@ def context(base: str) -> dict[str, Any]:
     }
 
 
-def _kk(text: str) -> dict[str, str]:
-    return {"@value": text, "@language": "kk"}
+def _lit(text: str, lang: str) -> dict[str, str]:
+    """A literal in the framework's own language ("kk" for the order)."""
+    return {"@value": text, "@language": lang}
 
 
 def _translations(tr: Translator, key: str) -> list[dict[str, str]]:
@@ -87,18 +88,26 @@ def build_skos(fw: Framework, base: str | None = None) -> dict[str, Any]:
     b = base_url(base)
     tr = Translator(fw)
     cb = CaseBuilder(fw, b, tr)
+    lang = source_lang(fw)
+
+    def own(texts: dict[str, str]) -> dict[str, str] | str:
+        text = primary(texts, lang)
+        return _lit(text, lang) if text else ""  # "" is dropped with the other empty values
+
     scheme = cb.uri("CFDocuments", cb.doc_id)
     lg = fw.legal
     graph: list[dict[str, Any]] = []
     areas_iris = [cb.uri("CFItems", cb.area_id(a)) for a in fw.areas]
     scheme_node: dict[str, Any] = {
-        "@id": scheme, "@type": "ConceptScheme", "prefLabel": _kk(fw.title["kk"]), "title": _kk(fw.title["kk"]),
-        "notation": fw.id, "creator": _kk(lg.issuing_body["kk"]), "issued": lg.order_date,
-        "modified": EDITION_DATETIME, "language": "kk", "legalStatus": lg.status,
+        "@id": scheme, "@type": "ConceptScheme", "prefLabel": own(fw.title), "title": own(fw.title),
+        "notation": fw.id, "creator": own(lg.issuing_body), "issued": lg.order_date,
+        "modified": EDITION_DATETIME, "language": lang, "legalStatus": lg.status,
         "hasTopConcept": areas_iris,
         "unofficialTranslation": _translations(tr, "framework.title"),
-        "note": [{"@value": "Only the Kazakh text is official; values of qf:unofficialTranslation are "
-                            "unofficial translations by the qualframe project.", "@language": "en"},
+        "note": [{"@value": ("Only the Kazakh text is official" if lang == "kk" else
+                             f"The texts in language {lang} are the imported package's own")
+                  + "; values of qf:unofficialTranslation are unofficial translations by the qualframe project.",
+                  "@language": "en"},
                  {"@value": "Crosswalks to EQF, e-CF and SFIA (skos mapping properties) are indicative, not law: "
                             "the NQF of Kazakhstan has not been officially referenced to the EQF.",
                   "@language": "en"}],
@@ -112,7 +121,7 @@ def build_skos(fw: Framework, base: str | None = None) -> dict[str, Any]:
     for a, a_iri in zip(fw.areas, areas_iris, strict=True):
         rows_iris = [cb.uri("CFItems", cb.row_id(r)) for r in a.levels]
         graph.append({
-            "@id": a_iri, "@type": "Concept", "notation": a.code, "prefLabel": _kk(a.title["kk"]),
+            "@id": a_iri, "@type": "Concept", "notation": a.code, "prefLabel": own(a.title),
             "unofficialTranslation": _translations(tr, f"area.{a.code}.title"),
             "inScheme": scheme, "topConceptOf": scheme, "narrower": rows_iris,
             "sourceLines": f"{a.source.line_start}-{a.source.line_end}",
@@ -125,11 +134,11 @@ def build_skos(fw: Framework, base: str | None = None) -> dict[str, Any]:
         for r, r_iri in zip(a.levels, rows_iris, strict=True):
             node: dict[str, Any] = {
                 "@id": r_iri, "@type": "Concept", "notation": r.id,
-                "prefLabel": _kk(cb._level_statement(a, r)), "inScheme": scheme, "broader": a_iri,
+                "prefLabel": _lit(cb._level_statement(a, r), lang), "inScheme": scheme, "broader": a_iri,
                 "narrower": [cb.uri("CFItems", cb.desc_id(d)) for d in r.descriptors],
                 "nqfLevel": r.nqf_level, "levelSource": r.level_source, "position": r.position,
                 "sourceLines": f"{r.source.line_start}-{r.source.line_end}",
-                "scopeNote": {"@value": cx.in_eqf_terms(r), "@language": "en"},
+                "scopeNote": {"@value": cx.in_eqf_terms(r), "@language": "en"} if r.nqf_level >= 1 else "",
             }
             if r.sqf_level:
                 node["sqfLevel"] = r.sqf_level
@@ -147,7 +156,7 @@ def build_skos(fw: Framework, base: str | None = None) -> dict[str, Any]:
             for d in r.descriptors:
                 graph.append({
                     "@id": cb.uri("CFItems", cb.desc_id(d)), "@type": "Concept", "notation": d.id,
-                    "definition": _kk(d.text), "inScheme": scheme, "broader": r_iri, "column": d.column,
+                    "definition": _lit(d.text, lang), "inScheme": scheme, "broader": r_iri, "column": d.column,
                     "position": d.order, "sourceLines": f"{d.source.line_start}-{d.source.line_end}",
                     "unofficialTranslation": _translations(tr, d.id),
                 })

@@ -1,4 +1,4 @@
-"""Interpretable cues read from free text: which domain it belongs to and how senior it is.
+r"""Interpretable cues read from free text: which domain it belongs to and how senior it is.
 
 Two cue families, each a list of regular expressions over lower-cased text in kk, ru and en:
 
@@ -12,6 +12,14 @@ Two cue families, each a list of regular expressions over lower-cased text in kk
   at 7, doctorate at 8). Cue levels come from those definitions, not from the benchmark texts.
 
 Each cue is reported back (``signals``) so a person can see why a level was suggested.
+
+Cost: linear in the length of the text, whatever it contains. Python's ``re`` backtracks, so no
+pattern here may have an open repeat: every ``\w*``, ``[\w-]+``, ``\s*`` or ``\d+`` is capped at
+``MAX_RUN`` characters when the pattern is compiled (:func:`_bounded`), which bounds what one match
+attempt can read, and the test suite checks that no open repeat is left. Text is also prepared once
+(:func:`prepare`): lower-cased (patterns are lower-case and compiled without IGNORECASE, three times
+faster), whitespace runs become one character and letter runs are cut to ``MAX_RUN``, so a
+20,000-character "word" or digit run costs less than ordinary prose.
 """
 
 from __future__ import annotations
@@ -30,9 +38,46 @@ class Cue:
     weight: float = 1.0
 
 
+MAX_RUN = 64  # the most characters an open repeat (\w*, \s+ ...) may take; words are no longer
+_OPEN_REPEAT = re.compile(r"(\\[wsdWSD]|\[(?:\\.|[^\]\\])*\])([*+])(\??)")
+
+
+def _bounded(pattern: str) -> str:
+    """`pattern` with every open repeat of a character class capped at MAX_RUN characters."""
+    return _OPEN_REPEAT.sub(lambda m: f"{m[1]}{{{0 if m[2] == '*' else 1},{MAX_RUN}}}{m[3]}", pattern)
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    """A cue pattern (lower-case, matched against :func:`prepare`d text) with bounded repeats."""
+    return re.compile(_bounded(pattern))
+
+
 def _c(name: str, pattern: str, *, area: str | None = None, level: float | None = None,
        weight: float = 1.0) -> Cue:
-    return Cue(name, re.compile(pattern, re.IGNORECASE), area, level, weight)
+    return Cue(name, _re(pattern), area, level, weight)
+
+
+_SPACE_RUN = re.compile(r"\s+")
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _one_space(m: re.Match[str]) -> str:
+    return "\n" if "\n" in m[0] else " "
+
+
+def _cap_word(m: re.Match[str]) -> str:
+    return m[0][:MAX_RUN]
+
+
+def prepare(text: str) -> str:
+    """`text` as the cue patterns read it: lower-cased, whitespace runs collapsed to one space (a
+    newline where the run had one) and letter/digit runs cut to MAX_RUN characters. Linear."""
+    return _WORD_RUN.sub(_cap_word, _SPACE_RUN.sub(_one_space, text.lower()))
+
+
+# "IT" is the one case-sensitive cue ("it" is an English pronoun); it is read from the original
+# text. "IT-..." is left to the lower-case "it-" alternative so it is not counted twice.
+_IT_UPPER = re.compile(r"\bIT\b(?!-)")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -61,7 +106,7 @@ DOMAIN_CUES: tuple[Cue, ...] = (
        r"it infrastructure|it-инфрақұрылым", area="3.1", weight=0.8),
     _c("IT consulting/products", r"it[- ]консалт|it consult|erp|crm|saas|product (?:manager|owner)|продакт|scrum|agile|"
        r"геймдев|gamedev|game develop|компьютерн\w* игр|компьютерлік ойын|video game", area="3.1", weight=0.8),
-    _c("IT", r"(?-i:\bIT\b)|\bит\b|\bит-\w+|\bit-\w+|айти|информационн\w* технолог\w*|"
+    _c("IT", r"\bит\b|\bит-\w+|\bit-\w+|айти|информационн\w* технолог\w*|"
        r"information technolog\w*|ақпараттық технология\w*", area="3.1", weight=0.8),
     _c("cybersecurity", r"information security|cyber ?security|информационн\w* безопасност|"
        r"ақпараттық қауіпсіздік|\bsoc\b|pentest", area="3.1", weight=0.6),
@@ -216,13 +261,12 @@ _NUM_WORDS = {
     "бір": 1, "екі": 2, "үш": 3, "төрт": 4, "бес": 5, "алты": 6, "жеті": 7, "сегіз": 8, "он": 10,
 }
 _NUM = r"(\d{1,2}|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")"
-_YEARS = re.compile(
-    _NUM + r"(?:\s*[-–]\s*" + _NUM + r")?\s*\+?\s*(?:years?|yrs|лет|года?|жыл\w*|jyl\w*)", re.IGNORECASE)
-_ONE_YEAR = re.compile(r"(?:опыт\w*|стаж\w*) (?:работы )?от (?:одного )?года|от года опыт\w*|"
-                       r"a year of experience|one year of experience|бір жылдық тәжірибе", re.IGNORECASE)
-_IN_FIELD = re.compile(r"\s+(?:in|at|в)\s+(?!a row\b|total\b)\w+", re.IGNORECASE)
-_EXPERIENCE = re.compile(r"experience|опыт|стаж|тәжірибе|жұмыс өтілі|өтіл|t[aá](?:zh|j)[iı]r[iı]be",
-                         re.IGNORECASE)
+_YEARS = _re(
+    _NUM + r"(?:\s*[-–]\s*" + _NUM + r")?\s*\+?\s*(?:years?|yrs|лет|года?|жыл\w*|jyl\w*)")
+_ONE_YEAR = _re(r"(?:опыт\w*|стаж\w*) (?:работы )?от (?:одного )?года|от года опыт\w*|"
+                       r"a year of experience|one year of experience|бір жылдық тәжірибе")
+_IN_FIELD = _re(r"\s+(?:in|at|в)\s+(?!a row\b|total\b)\w+")
+_EXPERIENCE = _re(r"experience|опыт|стаж|тәжірибе|жұмыс өтілі|өтіл|t[aá](?:zh|j)[iı]r[iı]be")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +289,10 @@ def years_of_experience(text: str) -> tuple[float, str] | None:
     Only numbers within a short window of an experience word count, so "founded 15 years ago" or
     "5 years of warranty" do not make a job senior.
     """
+    return _years(prepare(text))
+
+
+def _years(text: str) -> tuple[float, str] | None:
     best: tuple[float, str] | None = None
     for m in _YEARS.finditer(text):
         lo, hi = _num(m.group(1)), _num(m.group(2))
@@ -260,19 +308,24 @@ def years_of_experience(text: str) -> tuple[float, str] | None:
     return best
 
 
-_PEOPLE = re.compile(
-    r"(\d{1,3}(?:[ ,.\u00a0]\d{3})*|\d+)\s*\+?\s*(?:человек|чел\.|сотрудник\w*|работник\w*|специалист\w*|"
+# A number starts after a non-digit and has at most four digit groups (1 000 000 000), so no start
+# position inside a long digit run is tried and no group repetition spans the whole text.
+_PEOPLE = _re(
+    r"(?<!\d)(\d{1,3}(?:[ ,.\u00a0]\d{3}){0,3}|\d+)\s*\+?\s*(?:человек|чел\.|сотрудник\w*|работник\w*|специалист\w*|"
     r"инженер\w*|техник\w*|подчинённ\w*|подчиненн\w*|people|persons|employees|staff|engineers|technicians|"
-    r"specialists|developers|reports\b|адам\w*|қызметкер\w*|маман\w*|инженер\w*|техник\w*|жұмыскер\w*)",
-    re.IGNORECASE)
-_MONTHS = re.compile(r"\d{1,2}\s*(?:months?|месяц\w*|ай\b|айлық)", re.IGNORECASE)
+    r"specialists|developers|reports\b|адам\w*|қызметкер\w*|маман\w*|инженер\w*|техник\w*|жұмыскер\w*)")
+_MONTHS = _re(r"\d{1,2}\s*(?:months?|месяц\w*|ай\b|айлық)")
 
 
 def people_managed(text: str) -> tuple[int, str] | None:
     """The largest headcount mentioned ("team of 6 engineers", "400 человек", "10 техник")."""
+    return _people(prepare(text))
+
+
+def _people(text: str) -> tuple[int, str] | None:
     best: tuple[int, str] | None = None
     for m in _PEOPLE.finditer(text):
-        digits = re.sub(r"\D", "", m.group(1))
+        digits = "".join(c for c in m.group(1) if c.isdigit())
         if not digits:
             continue
         n = int(digits)
@@ -307,35 +360,36 @@ def years_to_level(years: float) -> float:
 # IT", "аға инженердің басшылығымен" describe someone else's seniority. Those phrases are reduced to a
 # bare supervision marker before level cues are read.
 _SUPERVISOR = (
-    (re.compile(r"\b(?:under (?:the )?(?:direct |close |general )?(?:supervision|guidance|control|direction) of|"
-                r"supervised by)(?: (?:an?|the|our))?(?: [\w-]+){1,3}", re.IGNORECASE), " under supervision "),
-    (re.compile(r"\b(?:reports? to|reporting to|escalat\w*(?: \w+){0,2} to|assist\w*)(?: (?:an?|the|our))?"
-                r"(?: [\w-]+){1,3}", re.IGNORECASE), " "),
-    (re.compile(r"\b(?:под (?:непосредственн\w* |общ\w* )?(?:руководств|контрол|надзор)\w*|подчиняется|"
-                r"в подчинении у|помога\w*|помощник\w*|эскалир\w*|передава\w*(?: \w+)? на)(?: [\w-]+){1,3}",
-                re.IGNORECASE), " под руководством "),
-    (re.compile(r"(?:[\w-]+ ){0,2}[\w-]+(?:ның|нің|дың|дің|тың|тің) (?:басшылығымен|бақылауымен|"
+    (_re(r"\b(?:under (?:the )?(?:direct |close |general )?(?:supervision|guidance|control|direction) of|"
+                r"supervised by)(?: (?:an?|the|our))?(?: [\w-]+){1,3}"), " under supervision "),
+    (_re(r"\b(?:reports? to|reporting to|escalat\w*(?: \w+){0,2} to|assist\w*)(?: (?:an?|the|our))?"
+                r"(?: [\w-]+){1,3}"), " "),
+    (_re(r"\b(?:под (?:непосредственн\w* |общ\w* )?(?:руководств|контрол|надзор)\w*|подчиняется|"
+                r"в подчинении у|помога\w*|помощник\w*|эскалир\w*|передава\w*(?: \w+)? на)(?: [\w-]+){1,3}"),
+     " под руководством "),
+    # Anchored at a word start: unanchored, every position inside one long word was a new attempt.
+    (_re(r"(?<![\w-])(?:[\w-]+ ){0,2}[\w-]+(?:ның|нің|дың|дің|тың|тің) (?:басшылығымен|бақылауымен|"
                 r"қадағалауымен|басшылығы мен бақылауымен|көмекшісі|нұсқауымен|нұсқауы бойынша|тапсырмасымен|"
-                r"бұйрығымен)", re.IGNORECASE), " басшылығымен "),
-    (re.compile(r"\b(?:по (?:указани\w*|распоряжени\w*|заданию)|по поручени\w*)(?: [\w-]+){1,2}", re.IGNORECASE),
+                r"бұйрығымен)"), " басшылығымен "),
+    (_re(r"\b(?:по (?:указани\w*|распоряжени\w*|заданию)|по поручени\w*)(?: [\w-]+){1,2}"),
      " под руководством "),
     # "given by the foreman", "a crew led by a foreman", "report defects to the shift leader"
-    (re.compile(r"\b(?:by|to|from|for) (?:the |a |an |their |your |his |her )?(?:[\w-]+ ){0,2}(?:foreman|"
-                r"supervisor|leader|lead|manager|head|director|engineer|senior|chief)\b", re.IGNORECASE),
+    (_re(r"\b(?:by|to|from|for) (?:the |a |an |their |your |his |her )?(?:[\w-]+ ){0,2}(?:foreman|"
+                r"supervisor|leader|lead|manager|head|director|engineer|senior|chief)\b"),
      " under supervision "),
     # Kazakh oblique cases of a title ("аға модераторға", "бригадирдің"): someone else.
-    (re.compile(r"\b(?:аға|жетекші|бас) [\w-]+?(?:ға|ге|қа|ке|на|не|ның|нің|дың|дің|тың|тің|нан|нен|дан|ден|"
+    (_re(r"\b(?:аға|жетекші|бас) [\w-]+?(?:ға|ге|қа|ке|на|не|ның|нің|дың|дің|тың|тің|нан|нен|дан|ден|"
                 r"тан|тен|мен|бен|пен)\b|\b(?!басшылығ|басшылық)(?:бригадир|шебер|басшы|бастық|жетекші)\w*?(?:ға|ге|қа|ке|ның|нің|"
-                r"дың|дің|тың|тің|нан|нен|дан|ден|тан|тен|мен|бен|пен|ына|іне|сына|сіне)\b",
-                re.IGNORECASE), " "),
+                r"дың|дің|тың|тің|нан|нен|дан|ден|тан|тен|мен|бен|пен|ына|іне|сына|сіне)\b"), " "),
     # Russian oblique cases of a title ("старшему оператору", "ведущего инженера"): someone else.
-    (re.compile(r"\b(?:старш|ведущ|главн)(?:его|ему|им|ем|их|ими|ого|ому|ым|ом|ых|ыми)\b(?: [\w-]+)?|"
+    (_re(r"\b(?:старш|ведущ|главн)(?:его|ему|им|ем|их|ими|ого|ому|ым|ом|ых|ыми)\b(?: [\w-]+)?|"
                 r"\b(?:бригадир|мастер|"
-                r"начальник|руководител)(?:а|у|ом|ем|ю|я)\b", re.IGNORECASE), " "),
+                r"начальник|руководител)(?:а|у|ом|ем|ю|я)\b"), " "),
 )
 
 
 def scrub_supervisor(text: str) -> str:
+    """Reduce phrases naming who supervises the job to a bare supervision marker (prepared text)."""
     for pattern, repl in _SUPERVISOR:
         text = pattern.sub(repl, text)
     return text
@@ -344,22 +398,26 @@ def scrub_supervisor(text: str) -> str:
 # A learning outcome states the level of its programme: in the Kazakh NQF a college (TVET) diploma is
 # level 4, post-secondary (applied bachelor) 5, bachelor's 6, master's 7, doctorate 8. In a vacancy
 # "higher education" is only an entry requirement, so these weigh much more in learning outcomes.
-_LEARNING_OUTCOME = re.compile(r"learning outcome|результат\w* обучения|оқыту нәтиже\w*|graduates? (?:of|will|can)|"
-                               r"выпускник\w* (?:программ|будет|способен|умеет)|түлек\w*|on completion|"
-                               r"по окончании|бітіргеннен кейін|бағдарламаны аяқта\w*", re.IGNORECASE)
+_LEARNING_OUTCOME = _re(r"learning outcome|результат\w* обучения|оқыту нәтиже\w*|graduates? (?:of|will|can)|"
+                        r"выпускник\w* (?:программ|будет|способен|умеет)|түлек\w*|on completion|"
+                        r"по окончании|бітіргеннен кейін|бағдарламаны аяқта\w*")
 _PROGRAMME_LEVEL = (
-    (re.compile(r"phd|doctora\w*|докторантур\w*|доктор\w* (?:phd|философии)|философия докторы", re.IGNORECASE), 8.5),
-    (re.compile(r"master\w*|магистр\w*|магистратур\w*", re.IGNORECASE), 7.5),
-    (re.compile(r"bachelor\w*|бакалавр\w*|undergraduate|university degree|жоғары оқу орн\w*", re.IGNORECASE), 6.5),
-    (re.compile(r"post-secondary|послесредн\w*|кейінгі орта|applied bachelor|прикладн\w* бакалавр\w*", re.IGNORECASE),
+    (_re(r"phd|doctora\w*|докторантур\w*|доктор\w* (?:phd|философии)|философия докторы"), 8.5),
+    (_re(r"master\w*|магистр\w*|магистратур\w*"), 7.5),
+    (_re(r"bachelor\w*|бакалавр\w*|undergraduate|university degree|жоғары оқу орн\w*"), 6.5),
+    (_re(r"post-secondary|послесредн\w*|кейінгі орта|applied bachelor|прикладн\w* бакалавр\w*"),
      5.5),
-    (re.compile(r"college|колледж\w*|техникум\w*|vocational|\bтипо\b|кәсіптік (?:білім|бағдарлама)", re.IGNORECASE),
+    (_re(r"college|колледж\w*|техникум\w*|vocational|\bтипо\b|кәсіптік (?:білім|бағдарлама)"),
      4.5),
 )
 
 
 def programme_level(text: str) -> LevelSignal | None:
     """The level of the programme a learning outcome belongs to, if the text says so."""
+    return _programme(prepare(text))
+
+
+def _programme(text: str) -> LevelSignal | None:
     if not _LEARNING_OUTCOME.search(text):
         return None
     for pattern, level in _PROGRAMME_LEVEL:
@@ -370,10 +428,10 @@ def programme_level(text: str) -> LevelSignal | None:
 
 
 def level_signals(text: str) -> list[LevelSignal]:
-    """Every level cue found in `text` (lower-cased raw text), strongest evidence first."""
+    """Every level cue found in `text`, strongest evidence first (evidence is lower-cased)."""
     out: list[LevelSignal] = []
-    text = scrub_supervisor(text)
-    pm = people_managed(text)
+    text = scrub_supervisor(prepare(text))
+    pm = _people(text)
     if pm is not None:
         out.append(LevelSignal("people managed", people_to_level(pm[0]), 0.8, pm[1]))
         text = _PEOPLE.sub(" ", text)  # "10 техник" is a team size, not the job title
@@ -381,16 +439,17 @@ def level_signals(text: str) -> list[LevelSignal]:
         m = cue.pattern.search(text)
         if m:
             out.append(LevelSignal(cue.name, float(cue.level or 0), cue.weight, m.group(0).strip()))
-    ye = years_of_experience(text)
-    if ye is None and _ONE_YEAR.search(text):
-        ye = (1.0, _ONE_YEAR.search(text).group(0))  # type: ignore[union-attr]
+    ye = _years(text)
+    one = _ONE_YEAR.search(text) if ye is None else None
+    if one is not None:
+        ye = (1.0, one.group(0))
     if ye is None:
         mm = _MONTHS.search(text)
         if mm and _EXPERIENCE.search(text[max(0, mm.start() - 60): mm.end() + 40]):
             ye = (0.5, mm.group(0))
     if ye is not None:
         out.append(LevelSignal("years of experience", years_to_level(ye[0]), 0.8, ye[1]))
-    pl = programme_level(text)
+    pl = _programme(text)
     if pl is not None:
         out.append(pl)
     out.sort(key=lambda s: -s.weight)
@@ -408,10 +467,10 @@ class DomainSignal:
 
 # Phrases whose words look like a domain but are not: "в связи с" (because of), "обратная связь"
 # (feedback), Kazakh "байланысты" (related to), e-mail, "communication skills".
-_FALSE_FRIENDS = re.compile(
+_FALSE_FRIENDS = _re(
     r"в связи с\w*|обратн\w* связ\w*|связ\w* с общественност\w*|кері байланыс\w*|байланысты\b|"
     r"байланыст[ыі]\w*|электронн\w* почт\w*|электрондық пошта\w*|e-?mail\w*|communication skills|"
-    r"коммуникабельн\w*|коммуникатив\w*|связ\w* между|язык\w* программирования с", re.IGNORECASE)
+    r"коммуникабельн\w*|коммуникатив\w*|связ\w* между|язык\w* программирования с")
 
 
 def scrub(text: str) -> str:
@@ -420,19 +479,22 @@ def scrub(text: str) -> str:
 
 
 def domain_signals(text: str) -> list[DomainSignal]:
-    """Market-vocabulary domain cues found in `text`, with how often each fired (capped)."""
+    """Market-vocabulary domain cues found in `text`, with how often each fired (capped at 3;
+    evidence is lower-cased)."""
     out = []
-    text = scrub(text)
+    low = scrub(prepare(text))
     for cue in DOMAIN_CUES:
-        hits = [m.group(0) for m in cue.pattern.finditer(text)]
+        hits = [m.group(0) for m in itertools.islice(cue.pattern.finditer(low), 3)]
+        if cue.name == "IT":
+            hits += [m.group(0) for m in itertools.islice(_IT_UPPER.finditer(text), 3)]
         if hits:
             out.append(DomainSignal(cue.name, cue.area or "", cue.weight, hits[0].strip(), min(len(hits), 3)))
     return out
 
 
-_ANY_CUE = re.compile("|".join(f"(?:{c.pattern.pattern})" for c in (*DOMAIN_CUES, *LEVEL_CUES)), re.IGNORECASE)
+_ANY_CUE = _re("|".join(f"(?:{c.pattern.pattern})" for c in (*DOMAIN_CUES, *LEVEL_CUES)))
 
 
 def cue_count(text: str) -> int:
     """How many domain or level cue phrases `text` contains (one regex pass; ranks sentences)."""
-    return sum(1 for _ in _ANY_CUE.finditer(text))
+    return sum(1 for _ in _ANY_CUE.finditer(prepare(text))) + sum(1 for _ in _IT_UPPER.finditer(text))

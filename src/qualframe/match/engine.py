@@ -26,7 +26,10 @@ Input policy: empty text -> ValueError; more than 20,000 characters -> the first
 the result says ``"truncated": true``. Only the title (``TITLE_TOKENS``) and a digest (title plus the
 sentences richest in cues, at most ``DIGEST_TOKENS`` model tokens) are embedded, which keeps a match
 within a few tens of milliseconds whatever the length; BM25 reads the whole (truncated) text and the
-cues its first ``CUE_SCAN`` characters.
+cues its first ``CUE_SCAN`` characters (for Latin-script Kazakh, half of them in the transliteration
+and half in the original spelling, so the text is not scanned twice). Every step is linear in the
+length of the text and the embedder never sees more than its token budget, so the worst input of the
+maximum size costs a small multiple of an ordinary one (``bench/bench_adversarial.py``).
 """
 
 from __future__ import annotations
@@ -187,7 +190,9 @@ def get_match_model() -> MatchModel:
 # ------------------------------------------------------------------------------------------------
 # Text digest
 
-_SENT = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[•·▪●\-–—]\s+")
+# Bounded repeats, and a bullet's leading space must start its whitespace run: unanchored, every
+# position inside a long run of spaces was a new attempt that read the rest of the run.
+_SENT = re.compile(r"(?<=[.!?;:])\s{1,64}|\n{1,64}|(?<!\s)\s{1,64}[•·▪●\-–—]\s{1,64}")
 
 
 def title_of(text: str, max_chars: int = 140) -> str:
@@ -200,17 +205,18 @@ def digest(text: str, max_tokens: int = DIGEST_TOKENS) -> str:
     """The part of `text` the embedder sees: its first sentence (usually the title) plus the
     sentences richest in domain and level cues, in their original order, within `max_tokens`."""
     m = get_model()
-    if len(text) <= max_tokens * 2 or m.token_count(text[: max_tokens * 8], True) <= max_tokens:
-        return text
+    if len(text) <= max_tokens * 2 or (len(text) <= max_tokens * 8 and m.token_count(text, True) <= max_tokens):
+        return text  # short: the embedder's own cut (by tokens) is all it needs
     sents = [s.strip() for s in _SENT.split(text[:DIGEST_SCAN]) if s and s.strip()]
-    if not sents:
-        return text
+    if len(sents) <= 1:
+        return sents[0] if sents else text  # nothing to rank: the embedder cuts it by tokens
     ranked = sorted(((10.0 if i == 0 else 0.0) + cue_count(s) - 0.001 * i, i, s) for i, s in enumerate(sents))
     ranked.reverse()
     chosen: list[tuple[int, str]] = []
     used, skipped = 1, 0
     for _score, i, s in ranked:
-        n = m.token_count(s, False) - 1
+        # a sentence of more than 8 characters per token of budget cannot fit: do not count it
+        n = m.token_count(s, False) - 1 if len(s) <= max_tokens * 8 else max_tokens + 1
         if used + n > max_tokens:
             if not chosen:
                 chosen.append((i, s))  # a first sentence longer than the budget: the embedder cuts it
@@ -254,8 +260,10 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
     idx = model.idx
     terms, lang, script = query_terms(text, "auto", True)
     lex = lexical_scores(idx, terms)
-    # Latin-script Kazakh is read in Cyrillic by the embedder and the cue patterns alike.
-    cyr = semantic_text(text, lang, script)
+    # Latin-script Kazakh is read in Cyrillic by the embedder and the cue patterns alike; both read
+    # only the head of the text, so only the head is transliterated.
+    head = text[:CUE_SCAN]
+    cyr = semantic_text(head, lang, script)
     dig, title = _embedding_inputs(cyr)
     q = embedder(dig)
     qt = q if title == dig else embedder(title, TITLE_TOKENS)
@@ -292,8 +300,10 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
             area_lex[a] += w
             area_lex_terms[a].append(t)
     # Cues read the transliterated text and, for Latin-script Kazakh, the original spelling too
-    # (informal ASCII spellings such as "pochta" or "tajiribe" do not always transliterate cleanly).
-    cue_text = cyr[:CUE_SCAN] if cyr == text else cyr[:CUE_SCAN] + "\n" + text[:CUE_SCAN]
+    # (informal ASCII spellings such as "pochta" or "tajiribe" do not always transliterate cleanly);
+    # the two views share the CUE_SCAN budget.
+    half = CUE_SCAN // 2
+    cue_text = cyr if cyr == head else cyr[:half] + "\n" + head[:half]
     dcues = domain_signals(cue_text)
     area_cue = dict.fromkeys(model.areas, 0.0)
     for s in dcues:
@@ -310,7 +320,7 @@ def analyse(text: str, model: MatchModel, p: Params = DEFAULT) -> Analysis:
     floor = float(occ_z.min()) if len(occ_z) else 0.0
     occ = np.array([float(occ_z[js].max()) if len(js) else floor for js in model.row_occupations], dtype=np.float32)
     # Ordinal cues: weighted L1 distance from each cue's level.
-    lcues = level_signals(cue_text.lower())
+    lcues = level_signals(cue_text)
     total_w = sum(s.weight for s in lcues)
     scale = min(total_w, p.cue_cap) / total_w if total_w else 0.0
     cue_pref = np.zeros(len(model.rows), dtype=np.float32)
@@ -336,7 +346,7 @@ def prime(texts: list[str]) -> None:
         except ValueError:
             continue
         guess = detect(clean)
-        dig, title = _embedding_inputs(semantic_text(clean, guess.lang, guess.script))
+        dig, title = _embedding_inputs(semantic_text(clean[:CUE_SCAN], guess.lang, guess.script))
         digs.append(dig)
         if title != dig:
             titles.append(title)

@@ -6,9 +6,11 @@ exact inverses so the shipped dataset round-trips byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from qualframe.model.messages import Message
 
 Column = Literal["competences", "skills", "knowledge"]
 COLUMNS: tuple[Column, ...] = ("competences", "skills", "knowledge")
@@ -83,9 +85,18 @@ class LevelRow:
     sublevel: int | None = None
     sublevel_kind: SubLevelKind | None = None
     level_candidates: tuple[int, ...] = ()
+    # the same explanation as `level_evidence`, as a translatable message (None where only text is known,
+    # e.g. a framework imported from a CASE package)
+    level_evidence_message: Message | None = None
 
     def column(self, name: Column) -> tuple[Descriptor, ...]:
         return getattr(self, name)
+
+    def explain_level(self, gettext: Callable[[str], str] | None = None) -> str:
+        """Why the row has its level, in the language of `gettext` (English without one)."""
+        if self.level_evidence_message is None:
+            return self.level_evidence
+        return self.level_evidence_message.render(gettext)
 
     @property
     def descriptors(self) -> tuple[Descriptor, ...]:
@@ -109,6 +120,8 @@ class LevelRow:
             "level_source": self.level_source,
             "level_evidence": self.level_evidence,
             "level_candidates": list(self.level_candidates),
+            **({"level_evidence_message": self.level_evidence_message.to_dict()}
+               if self.level_evidence_message else {}),
             "source": self.source.to_dict(),
             **{c: [d.to_dict() for d in self.column(c)] for c in COLUMNS},
         }
@@ -126,6 +139,8 @@ class LevelRow:
             sublevel=d.get("sublevel"),
             sublevel_kind=d.get("sublevel_kind"),
             level_candidates=tuple(d.get("level_candidates", ())),
+            level_evidence_message=Message.from_dict(d["level_evidence_message"])
+            if d.get("level_evidence_message") else None,
             **{c: tuple(Descriptor.from_dict(x) for x in d.get(c, ())) for c in COLUMNS},
         )
 

@@ -10,23 +10,26 @@ go through :func:`analyze`:
 3. route each token by script: Cyrillic with Kazakh letters -> Kazakh; other Cyrillic -> the
    requested language when it is kk/ru, and in English text Kazakh or Russian depending on whether
    the text's Cyrillic carries Kazakh letters; Latin -> English, except that Kazakh text written
-   mostly in Latin is transliterated to Cyrillic first so it meets the Cyrillic index (technical
-   words such as "Python" stay Latin);
+   mostly in Latin is transliterated to Cyrillic token by token so it meets the Cyrillic index
+   (technical words such as "Python" stay Latin);
 4. drop stopwords of the token's language, then stem: Snowball (PyStemmer) for ru/en,
    :func:`qualframe.search.kazakh.stem_kk` for kk.
 
-Per-token work is memoised, so a warm 30-word sentence costs a few microseconds per token.
+Per-token work is memoised, so a warm 30-word sentence costs a few microseconds per token, and bounded:
+a token is cut to ``MAX_TOKEN`` characters before it is transliterated or stemmed, so the cost of a
+text is linear in its length whatever it contains.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
 
-from qualframe.search.kazakh import latin_to_cyrillic, normalize_kk, stem_kk
+from qualframe.search.kazakh import MAX_WORD, latin_to_cyrillic, normalize_kk, stem_kk, translit_mode, translit_token
 from qualframe.search.lang import detect
 
 __all__ = ["STOPWORDS", "analyze", "analyze_query"]
@@ -82,7 +85,7 @@ _KK_LATIN_MARKS = frozenset("áǵıńóúýäğñşūöüç")
 # Soft hyphens and zero-width characters hide inside words copied from the web; drop them so
 # "бағдар\u00adлама" stays one token.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_MAX_TOKEN = 64  # longer "words" are noise (base64, hashes); truncate so they stay cheap
+MAX_TOKEN = MAX_WORD  # longer "words" are noise (base64, hashes); truncate so they stay cheap
 
 _RU_STEMMER = Stemmer.Stemmer("russian")
 _EN_STEMMER = Stemmer.Stemmer("english")
@@ -96,12 +99,14 @@ def _normalize_lang(lang: str) -> str:
     return key
 
 
-def analyze(text: str, lang: str) -> list[str]:
+def analyze(text: str, lang: str, *, unique: bool = False) -> list[str]:
     """Turn *text* into index terms for language *lang* ("kk", "ru", "en" or "auto").
 
     The language chooses stopwords and the stemmer for tokens of ambiguous script; tokens whose
     script says otherwise (a Latin "Python" in Russian, a "Қазақстан" in English) are routed to the
     analyser that fits them. Never raises on content: empty, emoji-only or binary-ish text gives [].
+    With ``unique`` each distinct token is analysed once (a query needs the set of its terms, not
+    their frequencies); the terms keep the order of their first occurrence.
     """
     lang = _normalize_lang(lang)
     if not isinstance(text, str) or not text:
@@ -110,18 +115,34 @@ def analyze(text: str, lang: str) -> list[str]:
         lang = detect(text).lang
     raw = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     t = raw.replace("İ", "I").lower()
-    if lang == "kk" and _mostly_latin(t):
-        # Latin-script Kazakh meets the Cyrillic index; transliterate before lower-casing because
-        # the 2021 alphabet's dotted/dotless I pairs are case-sensitive.
-        t = latin_to_cyrillic(raw).replace("İ", "I").lower()
-    cyr_lang = lang if lang != "en" else _cyrillic_lang(t)
     out: list[str] = []
     append = out.append
-    for m in _TOKEN.finditer(t):
-        term = _term(m.group(0)[:_MAX_TOKEN], lang, cyr_lang)
-        if term:
-            append(term)
-    return out
+    if lang == "kk" and _mostly_latin(t):
+        # Latin-script Kazakh meets the Cyrillic index: each (length-capped) token is transliterated
+        # before lower-casing because the 2021 alphabet's dotted/dotless I pairs are case-sensitive.
+        prepared, mode = translit_mode(raw)
+        for tok in _tokens(prepared, unique):
+            term = _term(_latin_kk_token(tok, mode), lang, lang)
+            if term:
+                append(term)
+    else:
+        cyr_lang = lang if lang != "en" else _cyrillic_lang(t)
+        for tok in _tokens(t, unique):
+            term = _term(tok, lang, cyr_lang)
+            if term:
+                append(term)
+    return list(dict.fromkeys(out)) if unique else out
+
+
+def _tokens(text: str, unique: bool) -> Iterable[str]:
+    """The tokens of `text`, each cut to MAX_TOKEN characters (distinct ones only if `unique`)."""
+    tokens = (tok[:MAX_TOKEN] for tok in _TOKEN.findall(text))
+    return dict.fromkeys(tokens) if unique else tokens
+
+
+@lru_cache(maxsize=65536)
+def _latin_kk_token(token: str, mode: str) -> str:
+    return translit_token(token, mode).replace("İ", "I").lower()
 
 
 def analyze_query(text: str, lang: str = "auto") -> list[str]:

@@ -3,7 +3,9 @@
 Why the care here:
 
 * Query embedding dominates latency (about 0.7 ms per token on a 2-core box), so queries are cut to
-  a token budget and cached (LRU): search-as-you-type and paging repeat the same query.
+  a token budget and cached (LRU): search-as-you-type and paging repeat the same query. The cut is
+  counted in the model's own tokens (:func:`truncate_tokens`), so a query without spaces (a URL,
+  a hash, Thai or Chinese) cannot reach the encoder with more tokens than the budget.
 * Embedding the ~600 framework passages takes ~20 s, so they are precomputed and shipped inside the
   package as float16 (``search/_data/*.npy``) with a manifest holding a hash of the embedded texts
   and the model identity. A stale or missing file is never used: the vectors are recomputed and
@@ -79,21 +81,83 @@ def clean(text: str) -> str:
     return _BAD_CHARS.sub(" ", text)
 
 
+# A word of more than this many characters per token of budget cannot fit; it is not even counted.
+CHARS_PER_TOKEN_MAX = 8
+
+
 def truncate_tokens(text: str, max_tokens: int, is_query: bool = True) -> str:
-    """The longest word prefix of `text` that fits in `max_tokens` model tokens (prefix included)."""
+    """`text` cut to fit in `max_tokens` model tokens (prefix and special tokens included).
+
+    The cut is made by the model's own tokenizer, so the encoder never gets more than the budget
+    whatever the script: the longest prefix of whole words that fits (words re-joined by single
+    spaces), or, when not even the first word fits (a URL, a hash, Thai or Chinese without spaces),
+    the longest character prefix of that word that does. (The tokenizer reads any run of whitespace
+    as one space, so re-joining changes nothing the encoder sees.)
+
+    Cost: one token count per word up to the budget (each of at most ``max_tokens *
+    CHARS_PER_TOKEN_MAX`` characters), one of the result, and O(log) counts of such a prefix when a
+    word must be cut: bounded by the budget, not by the length of `text`. The tokenizer
+    (SentencePiece unigram over "▁"-prefixed words) tokenises each whitespace-separated word on its
+    own, so a prefix's count is the sum of its words' counts; the result is still counted whole
+    before it is returned, and words are dropped if that ever disagrees.
+    """
     m = get_model()
-    words = _WORD.findall(text)
-    # Cheap first guess: Kazakh/Russian words average 2-3 tokens, English ~1.3.
-    n = min(len(words), max(1, max_tokens // 2))
-    cand = " ".join(words[:n])
-    if n == len(words) and m.token_count(cand, is_query) <= max_tokens:
-        return cand
-    while n > 1 and m.token_count(" ".join(words[:n]), is_query) > max_tokens:
-        n = max(1, int(n * 0.8))
-    # grow while it still fits
-    while n < len(words) and m.token_count(" ".join(words[: n + 1]), is_query) <= max_tokens:
-        n += 1
-    return " ".join(words[:n])
+    base = m.token_count("", is_query) - 1  # "<s> query: ... </s>" around the words
+    limit = max_tokens * CHARS_PER_TOKEN_MAX
+    words: list[str] = []
+    used = base
+    for match in _WORD.finditer(text):
+        w = match.group(0)
+        cost = m.token_count(w, is_query) - base if len(w) <= limit else max_tokens + 1
+        if used + cost > max_tokens:
+            break
+        words.append(w)
+        used += cost
+    while words:
+        cand = " ".join(words)
+        if m.token_count(cand, is_query) <= max_tokens:
+            return cand
+        words.pop()
+    first = _WORD.search(text)
+    return _char_prefix(m, first.group(0)[:limit], max_tokens, is_query) if first else ""
+
+
+def _char_prefix(m: Any, word: str, max_tokens: int, is_query: bool) -> str:
+    """The longest prefix of `word` within `max_tokens` tokens: exponential search up from a length
+    that surely fits (a character is at most one token), then bisection; O(log n) counts."""
+    def fits(n: int) -> bool:
+        return m.token_count(word[:n], is_query) <= max_tokens
+
+    lo = max(0, min(len(word), max_tokens - m.token_count("", is_query)))
+    if fits(lo):
+        hi = lo
+        while hi < len(word):
+            hi = min(len(word), max(2 * hi, 1))
+            if not fits(hi):
+                break
+            lo = hi
+        else:
+            return word
+    else:  # a character that normalises to several (a ligature) can be more than one token
+        lo, hi = 0, lo
+        if not fits(0):
+            return ""
+    while hi - lo > 1:  # invariant: word[:lo] fits, word[:hi] does not
+        mid = (lo + hi) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid
+    return word[:lo]
+
+
+def fit_tokens(text: str, max_tokens: int, is_query: bool = True) -> str:
+    """`text` within `max_tokens` tokens: unchanged when it is short and fits, else
+    :func:`truncate_tokens`."""
+    m = get_model()
+    if len(text) <= max_tokens and m.token_count(text, is_query) <= max_tokens:
+        return text
+    return truncate_tokens(text, max_tokens, is_query)
 
 
 class QueryEmbedder:
@@ -118,8 +182,7 @@ class QueryEmbedder:
         t = clean(text)
         m = get_model()
         with _lock:
-            if len(t) > budget * 2 and m.token_count(t, True) > budget:
-                t = truncate_tokens(t, budget)
+            t = fit_tokens(t, budget)  # by the model's own tokens: never more than the budget
             v = np.asarray(m.query(t), dtype=np.float32)
             self.misses += 1
             self._cache[key] = v
@@ -139,10 +202,7 @@ class QueryEmbedder:
         with _lock:
             prepared = []
             for text in todo:
-                t = clean(text)
-                if len(t) > budget * 2 and m.token_count(t, True) > budget:
-                    t = truncate_tokens(t, budget)
-                prepared.append(t)
+                prepared.append(fit_tokens(clean(text), budget))
             vecs = np.asarray(m.query(prepared), dtype=np.float32).reshape(len(prepared), -1)
             self.misses += len(prepared)
             for text, v in zip(todo, vecs, strict=True):

@@ -57,13 +57,13 @@ def query_terms(text: str, lang: str, auto: bool) -> tuple[dict[str, float], str
     """Weighted index terms for `text`, and the language and script used."""
     guess = detect(text)
     use = guess.lang if auto else lang
-    terms: dict[str, float] = dict.fromkeys(analyze(text, use), 1.0)
+    terms: dict[str, float] = dict.fromkeys(analyze(text, use, unique=True), 1.0)
     if auto and guess.confidence < 0.5:
         # Unsure detection (short or mixed text): also try the other analysers at half weight, so a
         # Kazakh query without Kazakh letters still meets Kazakh stems.
         for other in ("kk", "ru", "en"):
             if other != use:
-                for t in analyze(text, other):
+                for t in analyze(text, other, unique=True):
                     terms.setdefault(t, ALT_LANG_WEIGHT)
     return terms, use, guess.script
 

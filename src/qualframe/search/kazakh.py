@@ -50,7 +50,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["latin_to_cyrillic", "normalize_kk", "stem_kk"]
+__all__ = ["MAX_WORD", "latin_to_cyrillic", "normalize_kk", "stem_kk", "translit_mode", "translit_token"]
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -126,6 +126,9 @@ _KNOWN_STEMS = _wordset("""
 _VERB_FINAL = frozenset("лрзтснй")
 
 _MIN_STEM = 3
+# A "word" longer than this is not a Kazakh word (a hash, a run of one letter): it is neither stemmed
+# nor transliterated, which also bounds the work per word whatever the input.
+MAX_WORD = 64
 
 
 def _harmony(stem: str) -> str:
@@ -345,10 +348,11 @@ def stem_kk(word: str) -> str:
     """Return the stem of one Kazakh (Cyrillic) word; see the module docstring for the policy.
 
     Input is lower-cased and normalised here, so callers may pass raw tokens. Words that are not
-    purely Cyrillic (numbers, Latin, mixed) are returned normalised but unstemmed.
+    purely Cyrillic (numbers, Latin, mixed) or longer than ``MAX_WORD`` are returned normalised but
+    unstemmed.
     """
     w = normalize_kk(word)
-    if len(w) < 3 or not _WORD_OK.fullmatch(w):
+    if len(w) < 3 or len(w) > MAX_WORD or not _WORD_OK.fullmatch(w):
         return w
     best = w
     known = ""
@@ -370,6 +374,7 @@ def stem_kk(word: str) -> str:
 # Latin and other look-alikes that appear inside Cyrillic Kazakh words (old fonts, OCR, keyboards).
 _HOMOGLYPHS = str.maketrans(_pairs("a а e е o о p р c с x х y у i і k к m м h һ t т b в ə ә ɵ ө ї і"))
 _LATIN_LETTER = re.compile(r"[a-zəɵ]")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
 def normalize_kk(text: str) -> str:
@@ -380,7 +385,7 @@ def normalize_kk(text: str) -> str:
     """
     t = unicodedata.normalize("NFC", text).lower().replace("ё", "е")
     if _LATIN_LETTER.search(t) and any(c in _CYRILLIC_LETTERS for c in t):
-        t = re.sub(r"[^\W\d_]+", _fix_word, t)
+        t = _LETTER_RUN.sub(_fix_word, t)
     return t
 
 
@@ -433,22 +438,40 @@ def latin_to_cyrillic(text: str) -> str:
     (ä ğ ı ñ ö ş ū ü) and informal ASCII spellings ("bagdarlamalau", "bilikti", "jumys",
     "kasiby"). In informal text a/o/u/k/g are ambiguous (а/ә, о/ө, ұ/ү, к/қ, г/ғ); they are resolved
     by vowel harmony with the nearest unambiguous vowel (e/i front, y back), defaulting to back.
-    Cyrillic, digits and punctuation pass through unchanged; technical English words are kept.
+    Cyrillic, digits and punctuation pass through unchanged; technical English words are kept, and
+    so are "words" longer than ``MAX_WORD`` letters (hashes, runs of one letter: not Kazakh). The
+    cost is linear in the length of the text.
     """
-    t = unicodedata.normalize("NFC", text)
-    low = t.lower()
-    if any(c in _UMLAUT_MARKS for c in low):
-        mode = "umlaut"
-        t = t.replace("I", "ı").replace("İ", "i")  # Turkic dotted/dotless pairs
-    elif any(c in _ACUTE_MARKS for c in low):
-        mode = "acute"
-    else:
-        mode = "informal"
-    t = t.replace("İ", "I")
+    t, mode = translit_mode(text)
     return _LAT_WORD.sub(lambda m: _translit_word(m.group(0), mode), t)
 
 
+def translit_mode(text: str) -> tuple[str, str]:
+    """(prepared text, mode) for transliterating `text` piece by piece with :func:`translit_token`.
+
+    The alphabet ("umlaut", "acute" or "informal") is a property of the whole text, so it is decided
+    once here; the text comes back NFC-normalised with the Turkic dotted/dotless I pairs resolved.
+    """
+    t = unicodedata.normalize("NFC", text)
+    low = t.lower()
+    if not _UMLAUT_MARKS.isdisjoint(low):
+        mode = "umlaut"
+        t = t.replace("I", "ı").replace("İ", "i")  # Turkic dotted/dotless pairs
+    elif not _ACUTE_MARKS.isdisjoint(low):
+        mode = "acute"
+    else:
+        mode = "informal"
+    return t.replace("İ", "I"), mode
+
+
+def translit_token(token: str, mode: str) -> str:
+    """Transliterate the Latin letter runs of one token of a text prepared by :func:`translit_mode`."""
+    return _LAT_WORD.sub(lambda m: _translit_word(m.group(0), mode), token)
+
+
 def _translit_word(word: str, mode: str) -> str:
+    if len(word) > MAX_WORD:
+        return word
     low = word.lower()
     if low in _KEEP_LATIN or not any(c in _LATIN_VOWELS for c in low):
         return word
@@ -466,6 +489,24 @@ def _translit_lower(w: str, mode: str) -> str:
     for wrong, right in _I_FIXES:
         out = out.replace(wrong, right)
     return out
+
+
+def _marks_around(marks: list[str]) -> tuple[list[str], list[str]]:
+    """For every position k, the nearest non-empty mark strictly left of k and strictly right of k
+    ("" when there is none). Two linear passes instead of a scan per position, which made informal
+    words quadratic in their length."""
+    n = len(marks)
+    left = [""] * n
+    right = [""] * n
+    seen = ""
+    for k in range(n):
+        left[k] = seen
+        seen = marks[k] or seen
+    seen = ""
+    for k in range(n - 1, -1, -1):
+        right[k] = seen
+        seen = marks[k] or seen
+    return left, right
 
 
 def _translit_raw(w: str, mode: str) -> str:
@@ -513,37 +554,25 @@ def _translit_raw(w: str, mode: str) -> str:
         return "".join(out)
 
     # 3. informal: resolve a/o/u by harmony with the nearest unambiguous vowel (left first)
-    def harmony_of(k: int) -> str:
-        u = units[k]
-        if role[k]:
-            return ""
-        if u in ("e", "i"):
-            return "f"
-        if u == "y":
-            return "b"
-        return ""
-
-    harm = [harmony_of(k) for k in range(len(units))]
+    harm = ["" if role[k] else "f" if u in ("e", "i") else "b" if u == "y" else "" for k, u in enumerate(units)]
+    h_left, h_right = _marks_around(harm)
     vowel_out: dict[int, str] = {}
     for k, u in enumerate(units):
         if role[k] or u not in _LATIN_VOWELS:
             continue
         if u in ("a", "o", "u"):
-            h = next((harm[j] for j in range(k - 1, -1, -1) if harm[j]), "") or next(
-                (harm[j] for j in range(k + 1, len(units)) if harm[j]), "b"
-            )
+            h = h_left[k] or h_right[k] or "b"
             vowel_out[k] = {"a": "аә", "o": "оө", "u": "ұү"}[u][h == "f"]
         elif u == "y":
-            left = next((harm[j] for j in range(k - 1, -1, -1) if harm[j]), "")
-            vowel_out[k] = "и" if left == "f" else "ы"
+            vowel_out[k] = "и" if h_left[k] == "f" else "ы"
         elif u == "i":
             vowel_out[k] = "і"
         else:
             vowel_out[k] = "е"
 
-    def vowel_harm(k: int) -> str:
-        v = vowel_out.get(k, "")
-        return "b" if v in ("а", "о", "ұ", "ы") else "f" if v else ""
+    vharm = ["" if k not in vowel_out else "b" if vowel_out[k] in ("а", "о", "ұ", "ы") else "f"
+             for k in range(len(units))]
+    v_left, v_right = _marks_around(vharm)  # k/g: nearest resolved vowel on the right, else left
 
     out = []
     for k, u in enumerate(units):
@@ -552,10 +581,7 @@ def _translit_raw(w: str, mode: str) -> str:
         elif k in vowel_out:
             out.append(vowel_out[k])
         elif u in ("k", "g"):
-            h = next((vowel_harm(j) for j in range(k + 1, len(units)) if vowel_harm(j)), "") or next(
-                (vowel_harm(j) for j in range(k - 1, -1, -1) if vowel_harm(j)), "b"
-            )
-            out.append({"k": "қк", "g": "ғг"}[u][h == "f"])
+            out.append({"k": "қк", "g": "ғг"}[u][(v_right[k] or v_left[k] or "b") == "f"])
         elif u == "n" and k + 1 < len(units) and units[k + 1] == "g" and is_vowel(k + 2) and k > 0:
             out.append("ң")
         elif u in _DIGRAPHS:

@@ -34,6 +34,7 @@ DEFAULT_LANG = "kk"
 # Long documents are judged on a prefix: the answer does not change, the cost does.
 _MAX_CHARS = 20_000
 _CACHE_MAX_CHARS = 512
+_MAX_WORD = 64
 
 _KK_CYR_LETTERS = frozenset("әғқңөұүһі")
 _RU_ONLY_LETTERS = frozenset("ёъщэ")
@@ -155,7 +156,7 @@ def _detect(text: str) -> LangGuess:
 
     kk = ru = en = 0.0
     for word in _WORD.findall(t):
-        k, r, e = _word_votes(word)
+        k, r, e = _word_votes(word[:_MAX_WORD])  # a longer "word" is noise; the cap bounds the work
         kk += k
         ru += r
         en += e

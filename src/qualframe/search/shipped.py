@@ -1,7 +1,8 @@
-"""Rebuild or check the precomputed embeddings shipped in ``qualframe/search/_data``.
+"""The precomputed embeddings shipped in ``qualframe/search/_data``: search's own sets, check and rebuild.
 
-Run ``python -m qualframe.search.shipped`` after the framework text, a translation or the match
-prototypes change; ``tests/test_search_vectors.py`` fails until the shipped files are current.
+`status` and `rebuild` take any named sets of passages; the match engine adds its prototypes with
+``qualframe.match.shipped``, which is the command to run (``python -m qualframe.match.shipped``) after
+the framework text, a translation or the match prototypes change.
 """
 
 from __future__ import annotations
@@ -13,27 +14,26 @@ from qualframe.search.embed import SHIPPED_DIR, embed_passages, shipped_status, 
 
 
 def vector_sets() -> dict[str, list[str]]:
-    """Every named set of passages whose embeddings ship with the package."""
+    """The search index's named sets of passages whose embeddings ship with the package."""
     import qualframe
-    from qualframe.match.prototypes import prototype_passages
     from qualframe.search.corpus import build_docs, passages
     from qualframe.search.index import DESCRIPTOR_VECTORS
 
     fw = qualframe.load()
-    return {
-        f"{fw.id}.{DESCRIPTOR_VECTORS}": passages(build_docs(fw)),
-        f"{fw.id}.prototypes": prototype_passages(fw),
-    }
+    return {f"{fw.id}.{DESCRIPTOR_VECTORS}": passages(build_docs(fw))}
 
 
-def status() -> dict[str, str]:
-    return {name: shipped_status(name, texts) for name, texts in vector_sets().items()}
+def status(sets: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """name → "ok" or why the shipped file is stale, for `sets` (default: search's own)."""
+    sets = vector_sets() if sets is None else sets
+    return {name: shipped_status(name, texts) for name, texts in sets.items()}
 
 
-def rebuild(only_stale: bool = True) -> list[str]:
-    """Recompute the stale (or all) shipped vector files; returns the names written."""
+def rebuild(sets: dict[str, list[str]] | None = None, only_stale: bool = True) -> list[str]:
+    """Recompute the stale (or all) shipped vector files of `sets`; returns the names written."""
+    sets = vector_sets() if sets is None else sets
     written = []
-    for name, texts in vector_sets().items():
+    for name, texts in sets.items():
         if only_stale and shipped_status(name, texts) == "ok":
             continue
         t0 = time.perf_counter()
@@ -42,9 +42,3 @@ def rebuild(only_stale: bool = True) -> list[str]:
         print(f"{name}: {len(texts)} passages in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         written.append(name)
     return written
-
-
-if __name__ == "__main__":
-    force = "--all" in sys.argv[1:]
-    names = rebuild(only_stale=not force)
-    print("up to date" if not names else "wrote " + ", ".join(names))

@@ -1,4 +1,4 @@
-"""Tables for CASE packages imported with `qualframe import case` (owned by qualframe.interop).
+"""Tables for CASE packages imported with `qualframe import case` (written by qualframe.store.case).
 
 An imported package is also a row of `frameworks` (kind "case", origin "case-import") with a display
 mapping in the usual tables; these two tables keep the package itself, so it is served and exported
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qualframe.store.models import Base
+from qualframe.store.base import Base
 
 
 class CaseDocumentRow(Base):

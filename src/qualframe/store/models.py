@@ -24,11 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    pass
+from qualframe.store.base import Base
 
 
 def _fk() -> Any:
@@ -177,8 +175,3 @@ class SourceTextRow(Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
-
-
-# CASE import tables live in their own module (qualframe.interop owns them); imported here so that
-# Base.metadata, and so Alembic and the schema test, always see them.
-from qualframe.store import case_models  # noqa: E402, F401

@@ -34,6 +34,7 @@ from qualframe.model import (
     Statement,
 )
 from qualframe.model.framework import LegalMetadata
+from qualframe.model.messages import Message
 from qualframe.store.models import (
     AreaRow,
     DescriptorRow,
@@ -173,15 +174,18 @@ class Store:
         return cfg
 
     def head_revision(self) -> str | None:
+        """The newest revision ("a+b" while capabilities are developed on parallel migration branches)."""
         from alembic.script import ScriptDirectory
 
-        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        heads = ScriptDirectory.from_config(self._alembic_config()).get_heads()
+        return "+".join(sorted(heads)) or None
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
 
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            heads = MigrationContext.configure(conn).get_current_heads()
+        return "+".join(sorted(heads)) or None
 
     def migrate(self) -> bool:
         """Bring the schema to the newest revision; True if anything was applied."""
@@ -194,7 +198,7 @@ class Store:
                 return False
             with self.engine.begin() as conn:
                 cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+                command.upgrade(cfg, "heads")
         except SQLAlchemyError as exc:
             raise StoreError(f"migrating {self!r} to {head} failed: {exc.__class__.__name__}: {exc}") from exc
         return True
@@ -404,6 +408,17 @@ def _insert_framework(conn: Connection, fw: Framework, digest: str, translations
             framework_id=fw.id, name=source.name, sha256=source.sha256, text=source.text))
 
 
+def _evidence_messages(document: str) -> dict[str, Message]:
+    """Each row's translatable level explanation, kept in the canonical document (it has no column)."""
+    try:
+        doc = json.loads(document)
+    except ValueError:
+        return {}
+    return {row["id"]: Message.from_dict(row["level_evidence_message"])
+            for area in doc.get("areas", ()) for row in area.get("levels", ())
+            if isinstance(row, dict) and row.get("level_evidence_message")}
+
+
 def _read_framework(conn: Connection, framework_id: str) -> Framework:
     f = conn.execute(select(FrameworkRow).where(FrameworkRow.id == framework_id)).first()
     if f is None:
@@ -418,6 +433,7 @@ def _read_framework(conn: Connection, framework_id: str) -> Framework:
         descs.setdefault(d.row_pk, {}).setdefault(d.column, []).append(
             Descriptor(d.descriptor_id, d.column, d.order, d.text, span(d)))
     rows: dict[int, list[LevelRow]] = {}
+    messages = _evidence_messages(f.document)
     for r in conn.execute(select(LevelRowRow).where(LevelRowRow.framework_id == framework_id)
                              .order_by(LevelRowRow.area_pk, LevelRowRow.position)):
         cols = descs.get(r.pk, {})
@@ -426,7 +442,7 @@ def _read_framework(conn: Connection, framework_id: str) -> Framework:
             level_source=r.level_source, level_evidence=r.level_evidence, source=span(r),
             competences=tuple(cols.get("competences", ())), skills=tuple(cols.get("skills", ())),
             knowledge=tuple(cols.get("knowledge", ())), sublevel=r.sublevel, sublevel_kind=r.sublevel_kind,
-            level_candidates=tuple(r.level_candidates or ()),
+            level_candidates=tuple(r.level_candidates or ()), level_evidence_message=messages.get(r.row_id),
         ))
     okeds: dict[int, list[OkedCode]] = {}
     for o in conn.execute(select(OkedCodeRow).where(OkedCodeRow.framework_id == framework_id)

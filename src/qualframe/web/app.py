@@ -1,24 +1,20 @@
-"""The app factory: `create_app(settings)` builds the FastAPI app for the pages, the API and extras.
+"""The app factory: `create_app(settings)` builds the FastAPI app from the route modules in `web/routes`.
 
-Other engineers plug in through:
-* `Settings.router_modules`: each module that imports is asked for `router` (an APIRouter), included
-  as is (default: qualframe.interop.case_routes);
-* `app.state.qf.cache` (`ResponseCache.register`) and `qualframe.web.cache.mark_cacheable(request)`
-  for precomputed, compressed answers (see qualframe.web.cache).
+Each route module exposes `router` and is included here explicitly (a new resource: add
+`web/routes/<resource>.py` and one line in `ROUTERS`). Handlers get what they need through
+`qualframe.web.http` (`qf(request)`: settings, store, catalog, response cache, templates); they never
+import this module. Precomputed, compressed answers: `qf(request).cache.register` and
+`qualframe.web.cache.mark_cacheable(request)` (see qualframe.web.cache).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -26,11 +22,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qualframe import __version__
 from qualframe.store import Store, prepare
-from qualframe.web.cache import ResponseCache, mark_cacheable
+from qualframe.web import auth, i18n
+from qualframe.web.cache import ResponseCache
 from qualframe.web.catalog import Catalog
-from qualframe.web.errors import TITLES, ApiError, error_json, minimal_error_html
-from qualframe.web.i18n import LANG_NAMES, LANGS, fmt_date, resolve_lang, t
-from qualframe.web.middleware import JSON_SCOPE_KEY, LANG_SCOPE_KEY, SECURITY_HEADERS, QualframeMiddleware
+from qualframe.web.errors import TITLES, ApiError
+from qualframe.web.http import ERRORS, Web, error_response, html_error_page
+from qualframe.web.i18n import resolve_lang
+from qualframe.web.middleware import LANG_SCOPE_KEY, SECURITY_HEADERS, QualframeMiddleware
+from qualframe.web.routes import accounts, api, case, crosswalks, exports, orgs, pages
 from qualframe.web.settings import Settings
 
 log = logging.getLogger("qualframe.web")
@@ -40,110 +39,19 @@ STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; char
                 ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".txt": "text/plain"}
 
 
-@dataclass
-class Web:
-    """Everything a handler needs, at `request.app.state.qf`."""
-
-    settings: Settings
-    store: Store
-    catalog: Catalog
-    cache: ResponseCache
-    env: Environment
-    static_versions: dict[str, str]
-
-    @property
-    def default_id(self) -> str:
-        return self.settings.default_framework
-
-
-def qf(request: Request) -> Web:
-    return request.app.state.qf
-
-
-def wants_json(request: Request) -> bool:
-    return bool(request.scope.get(JSON_SCOPE_KEY))
-
-
-def page_lang(request: Request) -> str:
-    return resolve_lang(request.query_params.get("lang"), request.scope.get(LANG_SCOPE_KEY))
-
-
-def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def json_response(data: Any, status: int = 200, cacheable: bool = True, request: Request | None = None) -> Response:
-    if cacheable and request is not None and status == 200 and request.method in ("GET", "HEAD"):
-        mark_cacheable(request)
-    return Response(dumps(data), status_code=status, media_type="application/json")
-
-
-def _path_without_lang(request: Request) -> str:
-    q = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return request.url.path + (f"?{urlencode(q)}" if q else "")
-
-
-def render(request: Request, template: str, data: dict[str, Any], status: int = 200,
-           cacheable: bool = True) -> Response:
-    """The page as HTML, or its JSON twin when the request asked for JSON."""
-    if wants_json(request):
-        return json_response(data, status, cacheable, request)
-    web = qf(request)
-    lang = page_lang(request)
-    html = web.env.get_template(template).render(**template_context(web, request, lang), d=data)
-    if cacheable and status == 200 and request.method in ("GET", "HEAD"):
-        mark_cacheable(request)
-    return Response(html.encode("utf-8"), status_code=status, media_type="text/html; charset=utf-8")
-
-
-def template_context(web: Web, request: Request | None, lang: str) -> dict[str, Any]:
-    path = request.url.path if request else "/"
-    here = _path_without_lang(request) if request else "/"
-    json_path = "/index.json" if path == "/" else f"{path}.json"
-    if request and request.url.query:
-        json_path += f"?{request.url.query}"
-
-    def tt(key: str) -> str:
-        return t(key, lang)
-
-    def static(name: str) -> str:
-        return f"/static/{name}?v={web.static_versions.get(name, '0')}"
-
-    return {
-        "lang": lang,
-        "langs": LANGS,
-        "lang_names": LANG_NAMES,
-        "t": tt,
-        "fmt_date": lambda iso: fmt_date(iso, lang),
-        "static": static,
-        "path": path,
-        "here": here,
-        "lang_url": lambda to: "/lang?" + urlencode({"to": to, "next": here}),
-        "json_url": json_path,
-        "version": __version__,
-    }
-
-
-def error_response(request: Request, status: int, message: str, code: str | None = None, details: Any = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    if wants_json(request) or request.url.path.startswith("/api/"):
-        resp = Response(error_json(status, message, code, details), status_code=status,
-                        media_type="application/json", headers=headers)
-    else:
-        body = html_error_page(qf(request), status, message, page_lang(request))
-        resp = Response(body, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
-    resp.headers["cache-control"] = "no-store"
-    return resp
-
-
-def html_error_page(web: Web, status: int, message: str, lang: str) -> bytes:
-    try:
-        ctx = template_context(web, None, lang)
-        return web.env.get_template("error.html").render(
-            **ctx, status=status, title=TITLES.get(status, "Error"), message=message, d={}).encode("utf-8")
-    except Exception:
-        log.exception("error page template failed")
-        return minimal_error_html(status, message)
+# Every route module, included in this order. `ERRORS` adds the standard error answers to a router that
+# does not declare them itself.
+ROUTERS: tuple[tuple[APIRouter, dict[int | str, dict[str, Any]] | None], ...] = (
+    (api.router, None),
+    (pages.router, None),
+    (case.router, ERRORS),
+    (exports.router, None),
+    (crosswalks.router, None),
+    (accounts.router, None),
+    (accounts.api, None),
+    (orgs.router, None),
+    (orgs.api, None),
+)
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -184,6 +92,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store.on_change(lambda _fid: catalog.refresh())
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    i18n.install(env)  # _(), ngettext(), pgettext() in templates, in each page's language
     web = Web(settings, store, catalog, cache, env, _static_versions())
 
     app = FastAPI(
@@ -219,21 +128,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         details = _validation_details(exc)
         return error_response(request, 422, _validation_message(details), "invalid_request", details)
 
-    from qualframe.web import api, pages
-
-    app.include_router(api.router)
-    app.include_router(pages.router)
-    for name in settings.router_modules:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        router = getattr(mod, "router", None)
-        if router is not None:
-            # every error goes through the handlers above, so the standard error answers apply here too
-            app.include_router(router, responses=api.ERRORS)
+    for router, extra in ROUTERS:
+        app.include_router(router, responses=extra)
+    auth.check_routes(app)  # deny by default: every write is guarded or listed as public
     _register_static(cache)
 
     def refresh() -> None:

@@ -26,6 +26,9 @@ from email.utils import format_datetime
 from typing import Any
 
 CACHEABLE_SCOPE_KEY = "qualframe.cacheable"
+# Set when the answer depends on who asks (qualframe.web.auth looked at a cookie or Authorization header):
+# such an answer is never kept here and is sent as private, whatever else marked it cacheable.
+PRIVATE_SCOPE_KEY = "qualframe.private"
 GZIP_MIN_BYTES = 512
 
 Headers = list[tuple[bytes, bytes]]
@@ -34,6 +37,11 @@ Headers = list[tuple[bytes, bytes]]
 def mark_cacheable(request: Any) -> None:
     """Tell the cache middleware that this GET response may be kept until the next framework load."""
     request.scope[CACHEABLE_SCOPE_KEY] = True
+
+
+def mark_private(request: Any) -> None:
+    """Tell the middleware that this response depends on the caller's credentials."""
+    request.scope[PRIVATE_SCOPE_KEY] = True
 
 
 @dataclass(slots=True)

@@ -10,30 +10,42 @@ import html
 import json
 from typing import Any
 
+from qualframe.model.messages import N_
+
 CODES: dict[int, str] = {
     400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
     413: "payload_too_large",
     414: "uri_too_long",
     415: "unsupported_media_type",
+    409: "conflict",
     422: "invalid_request",
+    429: "too_many_requests",
     500: "internal_error",
     503: "service_unavailable",
 }
 
+# English msgids; error pages show them through gettext in the page language (DEFAULT_TITLE for any other status)
+DEFAULT_TITLE = N_("Error")
 TITLES: dict[int, str] = {
-    400: "Bad request",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    413: "Request body too large",
-    414: "Request URI too long",
-    415: "Unsupported media type",
-    422: "Invalid request",
-    500: "Internal error",
-    503: "Service unavailable",
+    400: N_("Bad request"),
+    401: N_("Authentication required"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    406: N_("Not acceptable"),
+    413: N_("Request body too large"),
+    414: N_("Request URI too long"),
+    415: N_("Unsupported media type"),
+    409: N_("Conflict"),
+    422: N_("Invalid request"),
+    429: N_("Too many requests"),
+    500: N_("Internal error"),
+    503: N_("Service unavailable"),
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import anyio
 
-from qualframe.web.cache import CACHEABLE_SCOPE_KEY, Entry, ResponseCache
+from qualframe.web.cache import CACHEABLE_SCOPE_KEY, PRIVATE_SCOPE_KEY, Entry, ResponseCache
 from qualframe.web.errors import BodyTooLarge, error_json, minimal_error_html
 
 log = logging.getLogger("qualframe.web")
@@ -32,6 +32,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 JSON_SCOPE_KEY = "qualframe.json"
 LANG_SCOPE_KEY = "qualframe.cookie_lang"
 LANG_COOKIE = "qf_lang"
+SESSION_COOKIE = "qf_session"  # pages for a signed-in user show who it is: never from the cache
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -137,7 +138,8 @@ class QualframeMiddleware:
                     log.exception("refreshing the framework catalog failed")
 
         head = method == "HEAD"
-        if method == "GET" or head:
+        signed_in_page = not is_api and SESSION_COOKIE.encode() + b"=" in cookie
+        if (method == "GET" or head) and not signed_in_page:
             key = (path, scope["query_string"], lang, want_json)
             entry = self.cache.get(key)
             if entry is None:
@@ -184,7 +186,7 @@ class QualframeMiddleware:
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
-                if scope.get(CACHEABLE_SCOPE_KEY) and message["status"] == 200:
+                if scope.get(CACHEABLE_SCOPE_KEY) and not scope.get(PRIVATE_SCOPE_KEY) and message["status"] == 200:
                     state["buffer"] = True
                     state["start"] = message
                     return
@@ -235,6 +237,8 @@ class QualframeMiddleware:
                     await self._error(send, scope, 413, f"request body larger than {self.max_body} bytes")
                     return
                 message = _with_security(message)
+                if scope.get(PRIVATE_SCOPE_KEY):
+                    message = _private(message)
             await send(message)
 
         try:
@@ -266,6 +270,14 @@ class QualframeMiddleware:
 def _with_security(message: Message) -> Message:
     headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _SECURITY_NAMES]
     return {**message, "headers": [*headers, *SECURITY_HEADERS]}
+
+
+def _private(message: Message) -> Message:
+    """An answer that depends on the caller's credentials: no shared or browser-history copies."""
+    drop = {b"cache-control", b"vary", b"etag", b"last-modified"}
+    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in drop]
+    return {**message, "headers": [*headers, (b"cache-control", b"private, no-store"),
+                                   (b"vary", b"Cookie, Authorization")]}
 
 
 def _unmodified_since(entry: Entry, ims: bytes) -> bool:

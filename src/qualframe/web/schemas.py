@@ -295,3 +295,24 @@ class Health(BaseModel):
     database: str
     frameworks: int
     cache: dict[str, int]
+
+
+class ApiLink(BaseModel):
+    path: str = Field(description="the route as declared, with {placeholders}")
+    href: str = Field(description="the route with {fid} filled in with the default framework")
+    templated: bool = Field(description="href still has {placeholders} to fill in")
+    required_query: list[str] = Field(description="query parameters the GET needs (e.g. q for search)")
+    auth: bool = Field(False, description="needs credentials (an API token or a session); see /api/v1/me")
+    methods: list[str]
+    summary: str
+
+
+class ApiIndex(BaseModel):
+    name: str
+    version: str
+    default_framework: str
+    openapi: str = Field(description="the OpenAPI description of this API")
+    docs: str = Field(description="the API documentation page")
+    case: str = Field(description="the CASE v1.1 provider's document list")
+    case_discovery: str = Field(description="the CASE provider's OpenAPI (service discovery)")
+    resources: list[ApiLink]

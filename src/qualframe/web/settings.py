@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from qualframe.dataset import DEFAULT_FRAMEWORK_ID
-
-# Routers other engineers may provide; each module is imported if present and its `router` included.
-DEFAULT_ROUTER_MODULES: tuple[str, ...] = ("qualframe.interop.case_routes", "qualframe.interop.web_routes")
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,7 @@ class Settings:
     cache_entries: int = 4096
     cache_bytes: int = 128 * 1024 * 1024
     refresh_seconds: float = 2.0  # how often to look for frameworks (re)loaded by another process
-    router_modules: tuple[str, ...] = field(default=DEFAULT_ROUTER_MODULES)
+    trust_proxy_headers: bool = False  # behind a reverse proxy: believe X-Forwarded-Proto / X-Forwarded-For
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,4 +29,5 @@ class Settings:
         return cls(
             database_url=env.get("QUALFRAME_DATABASE_URL") or None,
             prepare=env.get("QUALFRAME_PREPARE", "1") != "0",
+            trust_proxy_headers=env.get("QUALFRAME_TRUST_PROXY", "0") == "1",
         )

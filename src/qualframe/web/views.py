@@ -7,7 +7,6 @@ text carries a `translation` labelled "unofficial" (or "missing", falling back t
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -15,7 +14,7 @@ from qualframe.model import COLUMNS, Area, Descriptor, LevelRow, SourceSpan, loo
 from qualframe.web.catalog import Catalog, Snapshot
 from qualframe.web.compare import compare_rows
 from qualframe.web.errors import ApiError
-from qualframe.web.i18n import fmt_date
+from qualframe.web.i18n import fmt_date, translations
 
 MAX_QUERY_CHARS = 500
 MAX_MATCH_CHARS = 20000
@@ -161,6 +160,11 @@ def row_brief(area: Area, r: LevelRow, urls: Urls) -> dict[str, Any]:
 
 def row_full(snap: Snapshot, area: Area, r: LevelRow, lang: str, urls: Urls) -> dict[str, Any]:
     out = row_brief(area, r, urls)
+    msg = r.level_evidence_message
+    # the level explanation as a message (code, params) and rendered in ?lang=; None where only the text is known
+    out["level_evidence_message"] = msg.to_dict() if msg else None
+    out["level_evidence_localized"] = (
+        {"lang": lang, "text": r.explain_level(translations(lang).gettext)} if msg else None)
     out["columns"] = {c: [descriptor_dict(snap, d, lang, urls) for d in r.column(c)] for c in COLUMNS}
     return out
 
@@ -353,13 +357,18 @@ def source(snap: Snapshot, start: int | None, end: int | None, lang: str, urls: 
 # --- search and match (engines by another module; see the contract in the README) ----------------
 
 def _engine(module: str, name: str) -> Any:
+    """The engine function, or a 503 naming the missing module. Imported here, on first use, because
+    loading the engines costs time the app's start should not pay."""
     try:
-        mod = importlib.import_module(module)
+        if module == "qualframe.search.engine":
+            from qualframe.search.engine import search as fn
+        else:
+            from qualframe.match.engine import match as fn
     except ModuleNotFoundError as exc:
         if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
             raise ApiError(503, f"{name} is not available: module {module} is not installed") from None
         raise
-    return getattr(mod, name)
+    return fn
 
 
 def search(snap: Snapshot, q: str, lang: str, area: str | None, column: str | None, limit: int,

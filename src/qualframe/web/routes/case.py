@@ -28,9 +28,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from qualframe import __version__
+from qualframe.dataset import load
 from qualframe.interop.case import API_PREFIX, build_package
+from qualframe.interop.case_mapping import identified_objects
 from qualframe.interop.case_spec import CLASSES, dtype, openapi_components
 from qualframe.interop.common import base_url
+from qualframe.store.case import KIND, stored_packages
+from qualframe.web.cache import mark_cacheable
 
 router = APIRouter(prefix=API_PREFIX, include_in_schema=False)
 
@@ -57,8 +61,6 @@ class CaseIndex:
     doc_links: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add(self, pkg: dict[str, Any]) -> None:
-        from qualframe.interop.case_store import identified_objects
-
         doc = pkg["CFDocument"]
         doc_id = doc["identifier"]
         if doc_id in self.packages:
@@ -112,12 +114,8 @@ _cache = _IndexCache()
 def _build_index(web: Any) -> CaseIndex:
     idx = CaseIndex(base_url())
     if web is None:
-        from qualframe.dataset import load
-
         idx.add(build_package(load(), idx.base))
         return idx
-    from qualframe.interop.case_store import KIND, stored_packages
-
     imported = None
     for info in sorted(web.catalog.infos(), key=lambda i: (i.id != web.default_id, i.id)):
         if info.kind == KIND:
@@ -151,8 +149,6 @@ def _error(status: int, description: str, minor: str, field_name: str = "sourced
 
 
 def _ok(request: Request, body: bytes, headers: dict[str, str] | None = None) -> Response:
-    from qualframe.web.cache import mark_cacheable
-
     mark_cacheable(request)
     return Response(body, media_type=JSON_TYPE, headers={"cache-control": "public, max-age=300", **(headers or {})})
 

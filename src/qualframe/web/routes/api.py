@@ -1,4 +1,5 @@
-"""The REST API under /api/v1: frameworks, areas, levels, descriptors, errata, OKED, source, search, match.
+"""The REST API under /api/v1: an index (GET /api/v1), frameworks, areas, levels, descriptors, errata,
+OKED, source, search, match.
 
 Every answer is JSON; every error is {"error": {"status", "code", "message"}}. `lang` selects the
 unofficial translation attached to each text (`translation`); the `text` fields are always the
@@ -12,39 +13,46 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 
+from qualframe.interop.case import API_PREFIX as CASE_PREFIX
 from qualframe.web import schemas as s
 from qualframe.web import views
-from qualframe.web.app import json_response, qf
 from qualframe.web.errors import ApiError
+from qualframe.web.http import ERRORS, json_response, qf, snapshot
 from qualframe.web.views import Urls
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": s.ErrorResponse, "description": desc}
-    for code, desc in (
-        (400, "Bad request"),
-        (404, "Not found"),
-        (405, "Method not allowed"),
-        (413, "Request body too large"),
-        (414, "Query string or path too long"),
-        (422, "Invalid parameters"),
-        (500, "Internal error (never with a traceback)"),
-        (503, "A component (search or match engine) is not available"),
-    )
-}
-
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+API_PREFIX = "/api/v1"
+router = APIRouter(prefix=API_PREFIX, responses=ERRORS)
 
 LangQ = Annotated[s.Lang, Query(description="language of the attached unofficial translations")]
 FidP = Annotated[str, Path(max_length=100, description="framework id, e.g. kz-ict-sqf-2013")]
 
 
-def _snap(request: Request, fid: str) -> tuple[views.Snapshot, Urls]:
-    web = qf(request)
-    return views.get_snapshot(web.catalog, fid), Urls(fid, web.default_id)
-
-
 def _ok(request: Request, data: Any, cacheable: bool = True) -> Response:
     return json_response(data, 200, cacheable, request)
+
+
+@router.get("", response_model=s.ApiIndex, summary="Index: the API's resources with links, OpenAPI and docs URLs")
+@router.get("/", response_model=s.ApiIndex, include_in_schema=False)
+def index(request: Request) -> Response:
+    web = qf(request)
+    fid = web.default_id
+    resources = []
+    # Read from the OpenAPI description (built once per app), so a new route is listed without editing this.
+    for path, ops in request.app.openapi().get("paths", {}).items():
+        if not path.startswith(API_PREFIX):
+            continue
+        href = path.replace("{fid}", fid)
+        required = sorted({p["name"] for op in ops.values() for p in op.get("parameters", ())
+                           if p.get("in") == "query" and p.get("required")})
+        resources.append({"path": path, "href": href, "templated": "{" in href, "required_query": required,
+                          "auth": any("security" in op for op in ops.values()),
+                          "methods": sorted(m.upper() for m in ops),
+                          "summary": " / ".join(dict.fromkeys(op.get("summary", "") for op in ops.values()))})
+    return _ok(request, {
+        "name": request.app.title, "version": request.app.version, "default_framework": fid,
+        "openapi": request.app.openapi_url, "docs": "/api", "case": f"{CASE_PREFIX}/CFDocuments",
+        "case_discovery": f"{CASE_PREFIX}/discovery", "resources": resources,
+    })
 
 
 @router.get("/health", response_model=s.Health, summary="Liveness and store status")
@@ -64,7 +72,7 @@ def list_frameworks(request: Request) -> Response:
 
 @router.get("/frameworks/{fid}", response_model=s.FrameworkOut, summary="One framework: legal status, areas, counts")
 def get_framework(request: Request, fid: FidP, lang: LangQ = "kk") -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     brief = views.framework_brief(snap, lang, urls)
     fw = snap.fw
     data = {
@@ -90,14 +98,14 @@ def get_document(request: Request, fid: FidP) -> Response:
 
 @router.get("/frameworks/{fid}/areas", response_model=s.AreaList, summary="Areas of professional activity")
 def list_areas(request: Request, fid: FidP, lang: LangQ = "kk") -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     return _ok(request, {"framework": fid, "areas": [views.area_brief(snap, a, lang, urls) for a in snap.fw.areas]})
 
 
 @router.get("/frameworks/{fid}/areas/{code}", response_model=s.AreaFull,
             summary="One area: OKED codes and the level matrix (rows × three columns)")
 def get_area(request: Request, fid: FidP, code: Annotated[str, Path(max_length=40)], lang: LangQ = "kk") -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     m = views.matrix(snap, code, lang, urls)
     return _ok(request, {"framework": fid, "area": m["area"], "oked": m["oked"], "rows": m["rows"],
                          "errata": m["errata"]})
@@ -106,7 +114,7 @@ def get_area(request: Request, fid: FidP, code: Annotated[str, Path(max_length=4
 @router.get("/frameworks/{fid}/levels", response_model=s.RowList, summary="Level rows, optionally filtered")
 def list_levels(request: Request, fid: FidP, area: Annotated[str | None, Query(max_length=40)] = None,
                 nqf_level: Annotated[int | None, Query(ge=1, le=8)] = None) -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     if area is not None:
         views._area(snap, area)
     rows = [views.row_brief(a, r, urls) for a, r in snap.fw.rows()
@@ -118,7 +126,7 @@ def list_levels(request: Request, fid: FidP, area: Annotated[str | None, Query(m
             summary="One level row with its descriptors and their source lines")
 def get_level(request: Request, fid: FidP, row_id: Annotated[str, Path(max_length=100)],
               lang: LangQ = "kk") -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     a, r = views._row(snap, row_id)
     return _ok(request, views.row_full(snap, a, r, lang, urls))
 
@@ -134,7 +142,7 @@ def _descriptor_with_row(snap: views.Snapshot, a: Any, r: Any, d: Any, lang: str
 def list_descriptors(request: Request, fid: FidP, area: Annotated[str | None, Query(max_length=40)] = None,
                      column: Annotated[s.ColumnName | None, Query()] = None,
                      nqf_level: Annotated[int | None, Query(ge=1, le=8)] = None, lang: LangQ = "kk") -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     if area is not None:
         views._area(snap, area)
     out = [_descriptor_with_row(snap, a, r, d, lang, urls) for a, r, d in snap.descriptors.values()
@@ -147,7 +155,7 @@ def list_descriptors(request: Request, fid: FidP, area: Annotated[str | None, Qu
             summary="One descriptor, citable by id")
 def get_descriptor(request: Request, fid: FidP, descriptor_id: Annotated[str, Path(max_length=120)],
                    lang: LangQ = "kk") -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     hit = snap.descriptors.get(descriptor_id)
     if hit is None:
         raise ApiError(404, f"no descriptor {descriptor_id!r} in framework {fid!r} (ids look like 3.1-07-c1)")
@@ -159,7 +167,7 @@ def get_descriptor(request: Request, fid: FidP, descriptor_id: Annotated[str, Pa
 def compare(request: Request, fid: FidP, a: Annotated[str, Query(max_length=100, description="row id, e.g. 3.1-06")],
             b: Annotated[str, Query(max_length=100, description="row id, e.g. 3.1-07")],
             lang: LangQ = "kk") -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     data = views.compare(snap, a, b, lang, urls)
     return _ok(request, {"framework": fid, "a": data["a"], "b": data["b"], "columns": data["columns"],
                          "summary": data["summary"]})
@@ -167,13 +175,13 @@ def compare(request: Request, fid: FidP, a: Annotated[str, Query(max_length=100,
 
 @router.get("/frameworks/{fid}/errata", response_model=s.ErrataList, summary="Anomalies of the source text")
 def list_errata(request: Request, fid: FidP) -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     return _ok(request, {"framework": fid, "errata": views.errata(snap, "kk", urls)["errata"]})
 
 
 @router.get("/frameworks/{fid}/oked", response_model=s.OkedList, summary="OKED codes printed in the annexes")
 def list_oked(request: Request, fid: FidP, lang: LangQ = "kk") -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     return _ok(request, {"framework": fid, "codes": views.oked(snap, None, lang, urls)["codes"]})
 
 
@@ -181,7 +189,7 @@ def list_oked(request: Request, fid: FidP, lang: LangQ = "kk") -> Response:
             summary="Which areas an OKED code belongs to (with errata that bear on the answer)")
 def lookup_oked(request: Request, fid: FidP, code: Annotated[str, Path(max_length=40, description="e.g. 62.01")]
                 ) -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     res = views.oked(snap, code, "kk", urls)["result"]
     return _ok(request, {"framework": fid, **res})
 
@@ -190,7 +198,7 @@ def lookup_oked(request: Request, fid: FidP, code: Annotated[str, Path(max_lengt
             summary="Lines of the source text (all, or from..to)")
 def get_source(request: Request, fid: FidP, from_: Annotated[int | None, Query(alias="from", ge=1)] = None,
                to: Annotated[int | None, Query(ge=1)] = None) -> Response:
-    snap, urls = _snap(request, fid)
+    snap, urls = snapshot(request, fid)
     data = views.source(snap, from_, to, "kk", urls, all_lines=False)
     data.pop("page")
     fw = data.pop("framework")
@@ -204,7 +212,7 @@ def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=vi
            column: Annotated[s.ColumnName | None, Query()] = None,
            limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
     web = qf(request)
-    snap, urls = _snap(request, web.default_id)
+    snap, urls = snapshot(request, web.default_id)
     data = views.search(snap, q, lang or "auto", area, column, limit, lang or "kk", urls)
     data.pop("page")
     return _ok(request, data)
@@ -212,7 +220,7 @@ def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=vi
 
 def _match(request: Request, text: str, limit: int, cacheable: bool) -> Response:
     web = qf(request)
-    snap, urls = _snap(request, web.default_id)
+    snap, urls = snapshot(request, web.default_id)
     data = views.match(snap, text, limit, "kk", urls)
     data.pop("page")
     return _ok(request, data, cacheable)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from qualframe.web import views
-from qualframe.web.app import page_lang, qf, render
+from qualframe.web import auth, views
 from qualframe.web.errors import ApiError
+from qualframe.web.http import page_lang, qf, render
 from qualframe.web.i18n import LANGS
 from qualframe.web.views import Urls
 
@@ -140,7 +140,7 @@ def match_get(request: Request, text: Annotated[str | None, Query(max_length=150
     return _match_page(request, text, limit)
 
 
-@router.post("/match")
+@router.post("/match", dependencies=[Depends(auth.csrf_protect)])  # public (see PUBLIC_WRITES), CSRF-checked
 def match_post(request: Request, text: Annotated[str, Form(max_length=views.MAX_MATCH_CHARS)] = "",
                limit: Annotated[int, Form(ge=1, le=20)] = 5) -> Response:
     return _match_page(request, text, limit)

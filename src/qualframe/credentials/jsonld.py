@@ -1,0 +1,212 @@
+"""JSON-LD processing for credentials: a static document loader and strict RDF canonicalisation.
+
+Nothing is fetched: the loader serves the contexts shipped in `contexts/`, each pinned by SHA-256, and
+refuses any other URL. pyld drops undefined terms and relative IRIs silently, so a field added or changed
+under such a name would not be covered by a signature; `canonicalize` refuses them instead (on issue and on
+verify).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterator
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from pyld import jsonld
+from pyld.context_resolver import ContextResolver
+
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
+OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB_V3P0_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+
+# URL -> (file in contexts/, SHA-256 of its bytes). The hashes are those of the files in
+# ../shared/standards/vc/contexts; a mismatch means the package data was altered.
+CONTEXTS: dict[str, tuple[str, str]] = {
+    CREDENTIALS_V2: ("credentials-v2.json", "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"),
+    EXAMPLES_V2: ("examples-v2.json", "57393fbc69d6efb9b9b5dc9cb6b9880b0944360abfe2eaf459c9e58cf2279d7c"),
+    OB_V3P0: ("ob-context-3.0.3.json", "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761"),
+    OB_V3P0_EXTENSIONS: ("ob-v3p0-extensions.json", "146f85aa16effd7ca1da8056eb443f53ce1eca8a34186cb062832c0a97d889c3"),
+}
+
+# The VC 2.0 context's catch-all vocabulary (in later editions): a term expanded into it is undefined.
+ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
+
+_ABSOLUTE_IRI_SCHEME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")
+
+
+class ContextNotAllowed(ValueError):
+    """A document names a context URL that is not shipped (nothing is fetched)."""
+
+
+class CanonicalizationError(ValueError):
+    """A document that cannot be canonicalised safely; `problems` lists each reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def context_bytes(url: str) -> bytes:
+    """The shipped bytes of a known context, checked against its pinned SHA-256."""
+    try:
+        filename, digest = CONTEXTS[url]
+    except KeyError:
+        raise ContextNotAllowed(f"context {url} is not one of the known, shipped contexts") from None
+    data = resources.files("qualframe.credentials").joinpath("contexts", filename).read_bytes()
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise ContextNotAllowed(f"shipped context file {filename} does not match its pinned SHA-256")
+    return data
+
+
+@cache
+def _context_document(url: str) -> dict[str, Any]:
+    return json.loads(context_bytes(url))
+
+
+def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """pyld document loader over the shipped contexts only; any other URL raises ContextNotAllowed."""
+    return {
+        "contextUrl": None,
+        "documentUrl": url,
+        # a copy: pyld must never be able to alter the cached parse
+        "document": copy.deepcopy(_context_document(url)),
+        # pinned and immutable: pyld may keep the resolved context (in our own cache, see _options)
+        "tag": "static",
+    }
+
+
+# A resolved-context cache of our own: pyld's process-wide one could hold another loader's documents
+# under the same URLs.
+_RESOLVED_CACHE: dict[str, Any] = {}
+
+
+def _options() -> dict[str, Any]:
+    return {
+        "algorithm": "URDNA2015",
+        "format": "application/n-quads",
+        "base": None,  # pyld >= 3 would otherwise resolve relative IRIs against an example base
+        "documentLoader": document_loader,
+        "contextResolver": ContextResolver(_RESOLVED_CACHE, document_loader),
+    }
+
+
+def _is_absolute(iri: str) -> bool:
+    scheme, sep, rest = iri.partition(":")
+    return (
+        bool(sep) and bool(scheme) and scheme[0].isalpha() and all(c in _ABSOLUTE_IRI_SCHEME for c in scheme)
+        and not any(c.isspace() for c in rest)
+    )
+
+
+def _is_node_ref(iri: Any) -> bool:
+    return isinstance(iri, str) and (iri.startswith("_:") or _is_absolute(iri))
+
+
+def _walk_problems(node: Any) -> Iterator[str]:
+    """Relative IRIs and undefined (issuer-dependent) terms left in an expanded document."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_problems(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if "@value" in node:
+        datatype = node.get("@type")
+        if isinstance(datatype, str) and datatype != "@json" and not _is_absolute(datatype):
+            yield f"relative datatype IRI {datatype!r}"
+        return  # a literal (including @json) has no nested nodes
+    for key, value in node.items():
+        if key == "@id":
+            if not _is_node_ref(value):
+                yield f"relative IRI {value!r} used as an id"
+        elif key == "@type":
+            for t in value if isinstance(value, list) else [value]:
+                if not _is_node_ref(t):
+                    yield f"undefined type {t!r} (not a term of the contexts, not an absolute IRI)"
+                elif t.startswith(ISSUER_DEPENDENT):
+                    yield f"undefined type {t.removeprefix(ISSUER_DEPENDENT)!r}"
+        elif not key.startswith("@"):
+            if key.startswith(ISSUER_DEPENDENT):
+                yield f"undefined term {key.removeprefix(ISSUER_DEPENDENT)!r}"
+            elif not _is_absolute(key):
+                yield f"undefined term {key!r}"
+            yield from _walk_problems(value)
+        else:
+            yield from _walk_problems(value)
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost message of a pyld error chain (pyld wraps each layer)."""
+    while True:
+        if isinstance(exc, ContextNotAllowed):
+            return str(exc)
+        nxt = exc.__cause__ or getattr(exc, "cause", None)
+        if not isinstance(nxt, BaseException):
+            break
+        exc = nxt
+    details = getattr(exc, "details", None)
+    msg = getattr(exc, "message", None) or str(exc)
+    if isinstance(details, dict) and details.get("url"):
+        msg = f"{msg} ({details['url']})"
+    return msg
+
+
+def _serialize(document: Any) -> str:
+    try:
+        return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise CanonicalizationError([f"not a JSON document: {type(exc).__name__}"]) from None
+
+
+def clear_caches() -> None:
+    """Forget memoised expansions (benchmarks measure cold work with it)."""
+    _expand_cached.cache_clear()
+    _canonical_cached.cache_clear()
+
+
+@lru_cache(maxsize=256)
+def _expand_cached(serialized: str) -> list[Any]:
+    # keyed by the document's JSON: a verification expands the same document for the terms check and for the
+    # proof; pyld does not alter its input, and callers only get copies of the cached value
+    document = json.loads(serialized)
+    dropped: list[str] = []
+    processor = jsonld.JsonLdProcessor(on_property_dropped=lambda prop: dropped.append(str(prop)))
+    try:
+        expanded = processor.expand(document, _options())
+    except jsonld.JsonLdError as exc:
+        raise CanonicalizationError([_root_cause(exc)]) from None
+    except RecursionError:
+        raise CanonicalizationError(["the document nests too deeply to process"]) from None
+    problems = [f"undefined term {p!r} (not defined by the document's contexts)" for p in dict.fromkeys(dropped)]
+    problems += list(dict.fromkeys(_walk_problems(expanded)))
+    if problems:
+        raise CanonicalizationError(problems)
+    return expanded
+
+
+@lru_cache(maxsize=256)
+def _canonical_cached(serialized: str) -> str:
+    try:
+        # the expanded form carries no context: normalising it needs no loader and gives the same dataset
+        return jsonld.JsonLdProcessor().normalize(_expand_cached(serialized), _options())
+    except jsonld.JsonLdError as exc:
+        raise CanonicalizationError([_root_cause(exc)]) from None
+
+
+def expand_strict(document: dict[str, Any]) -> list[Any]:
+    """Expand a JSON-LD document with the shipped contexts; refuse undefined terms and relative IRIs."""
+    if not isinstance(document, dict):
+        raise CanonicalizationError(["a JSON-LD document must be a JSON object"])
+    return copy.deepcopy(_expand_cached(_serialize(document)))
+
+
+def canonicalize(document: dict[str, Any]) -> str:
+    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, strictly (see expand_strict)."""
+    if not isinstance(document, dict):
+        raise CanonicalizationError(["a JSON-LD document must be a JSON object"])
+    return _canonical_cached(_serialize(document))

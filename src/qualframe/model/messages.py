@@ -1,0 +1,91 @@
+"""Generated explanations as translatable messages: a code and its parameters, rendered in any UI language.
+
+The ingester explains how it decided each row's level ("SQF 62 printed; NQF cell empty ..."). It keeps
+that explanation as a :class:`Message` (a stable code plus parameters, some of them nested messages)
+next to the English text, so the web app and the CLI can render it through gettext in Kazakh, Russian
+or English. The English msgids live here, marked with ``N_`` so ``make messages`` extracts them into
+the catalogs; the model itself never translates (it has no catalogs), it only renders with the
+``gettext`` function it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+def N_(msgid: str) -> str:  # the gettext convention: mark for extraction, translate later
+    """Mark `msgid` for extraction without translating it here."""
+    return msgid
+
+
+# code -> English msgid. Codes are stored in the dataset, so keep them stable; the English wording may
+# change (then run `make messages` and re-translate). The English rendering must stay what the
+# ingester printed before, because it is also the row's `level_evidence` text.
+LEVEL_EVIDENCE: dict[str, str] = {
+    "printed.nqf_sqf": N_("NQF %(nqf)s and SQF %(sqf)s printed"),
+    "printed.sqf_merged": N_(
+        "SQF %(sqf)s printed; NQF cell empty (merged with the row above), NQF %(nqf)s from the code"),
+    "printed.sqf_lost": N_("SQF %(sqf)s printed; NQF cell lost, NQF %(nqf)s from the code"),
+    "printed.one": N_("one number (%(value)s) printed; read as the NQF level, the SQF cell was lost"),
+    "order.only": N_("from order: the only level left %(where)s"),
+    "order.overfull": N_(
+        "%(rows)s rows %(where)s cannot be placed on levels %(low)s-%(high)s with at most %(max)s rows per level"),
+    "content.conflict": N_(
+        "wording matches level %(level)s (%(ref)s, similarity %(similarity)s)%(hint)s, but its place %(where)s "
+        "implies level %(order_level)s; kept as printed in the table's order"),
+    "content.tie": N_("order and wording fit levels %(levels)s about equally %(where)s"),
+    "content.closest": N_(
+        "from order and content: %(where)s stand %(rows)s rows for the %(count)s level(s) %(levels)s, so some "
+        "are sub-levels; wording closest to level %(level)s %(ref)s (similarity %(similarity)s)%(hint)s"),
+    # pieces nested in the messages above
+    "where.between": N_("%(after)s and %(before)s"),
+    "where.after_level": N_("after the level-%(level)s row"),
+    "where.start": N_("at the start of the block"),
+    "where.before_level": N_("before the level-%(level)s row"),
+    "where.end": N_("before the end of the block"),
+    "ref.row": N_("row at line %(line)s (area %(area)s)"),
+    "ref.none": N_("no row"),
+    "hint.staff": N_("; the text mentions level-%(level)s staff"),
+}
+
+Param = Union[int, float, str, list[int], "Message"]  # a string forward reference needs Union
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One translatable explanation: `code` names its msgid in :data:`LEVEL_EVIDENCE`."""
+
+    code: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+    def __hash__(self) -> int:  # rows are frozen and hashable; params hold lists, so hash their repr
+        return hash((self.code, repr(sorted(self.params.items()))))
+
+    def render(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The text in the language of `gettext` (English, the msgid language, without one)."""
+        tr = gettext or (lambda s: s)
+        return tr(LEVEL_EVIDENCE[self.code]) % {k: _value(v, tr) for k, v in self.params.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code,
+                "params": {k: v.to_dict() if isinstance(v, Message) else v for k, v in self.params.items()}}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Message:
+        code = d["code"]
+        if code not in LEVEL_EVIDENCE:
+            raise ValueError(f"unknown message code {code!r}")
+        params = {k: cls.from_dict(v) if isinstance(v, Mapping) else v for k, v in (d.get("params") or {}).items()}
+        return cls(code, params)
+
+
+def _value(v: Param, tr: Callable[[str], str]) -> str:
+    if isinstance(v, Message):
+        return v.render(tr)
+    if isinstance(v, float):
+        return f"{v:.2f}"  # similarities: two decimals, as the ingester always printed them
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v)
+    return str(v)
