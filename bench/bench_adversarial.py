@@ -1,9 +1,9 @@
 """Adversarial bench: worst-case inputs of the maximum allowed size, CPU time per request.
 
-One function per section (this file holds the text section; the web and import sections are added
-next to it and listed in SECTIONS). Each request is timed with ``time.process_time()`` (CPU of the
-whole process, so the embedder's threads count too) after the query-embedding cache is cleared, and
-the median and the max over a few repeats are printed next to the target.
+One function per section, listed in SECTIONS (QUALFRAME_BENCH_SECTIONS=text,web picks some). In the
+text section each request is timed with ``time.process_time()`` (CPU of the whole process, so the
+embedder's threads count too) after the query-embedding cache is cleared, and the median and the max
+over a few repeats are printed next to the target.
 
 Text section: ``match`` with 20,000 characters (its limit) and ``search`` with 2,000 characters (its
 limit) of: one character repeated per script (Cyrillic, Kazakh letters, Latin, digits, CJK, Thai),
@@ -13,6 +13,12 @@ runs, "Zalgo" runs of combining marks, and the phrases that used to backtrack (`
 ``"a-a-…"`` of 500 characters). A natural text of the same size is the reference. Targets on this
 2-core box: any match <= 200 ms, any search <= 50 ms. The encoder's share is printed apart: it is
 bounded by the token budget (40 + 16 tokens for match, 64 for search) and is most of the cost.
+
+Web section: the same hostile texts through the API (CPU per request), compare of two imported rows of
+1,500 descriptors (target <= 200 ms), a 20,000-item CASE package (17 MB) served by a real uvicorn server
+from the response cache (target >= 100 req/s) and as 304s, the latency of a cached GET alone and while
+20,000-character matches run, and 64 concurrent match requests (admission control answers 503 instead of
+queueing without bound).
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))  # case_gen: generated CASE packages
 
 MATCH_TARGET_MS = 200.0
 SEARCH_TARGET_MS = 50.0
@@ -154,7 +162,254 @@ def text() -> None:
            search_engine.embedder.clear)
 
 
-SECTIONS: dict[str, Callable[[], None]] = {"text": text}
+# --- web section -----------------------------------------------------------------------------------------
+
+COMPARE_TARGET_MS = 200.0
+PACKAGE_TARGET_RPS = 100.0
+WEB_SECONDS = float(os.environ.get("QUALFRAME_BENCH_WEB_SECONDS", "4"))
+
+
+def _pct(samples: list[float], q: float) -> float:
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))] if s else float("nan")
+
+
+def _wide_rows_package(n: int) -> dict[str, Any]:
+    """One area with two level rows of `n` imported descriptors each, b a reworded, shuffled copy of a."""
+    import case_gen
+
+    words = ["configure", "monitor", "design", "deploy", "secure", "document", "test", "maintain", "audit", "migrate"]
+    edges = [(0, -1), (1, 0), (2, 0)]
+    statements = {0: "Area", 1: "Row A", 2: "Row B"}
+    k = 3
+    for row in (1, 2):
+        for i in range(n):
+            j = i if row == 1 else n - 1 - i
+            verb = words[j % len(words)] if row == 1 else words[(j + 3) % len(words)]
+            statements[k] = f"{verb} the system component {j} of service class {j % 97} with tool {j % 13}"
+            edges.append((k, row))
+            k += 1
+    return case_gen.package(k, edges, tag="bench-wide", codes={0: "W", 1: "W-A", 2: "W-B"}, statements=statements)
+
+
+def _import(store: Any, pkg: dict[str, Any]) -> str:
+    from qualframe.interop.case_import import parse_package_bytes
+    from qualframe.store.case import import_package
+
+    return import_package(parse_package_bytes(json.dumps(pkg).encode("utf-8"), "bench.json"), store).framework_id
+
+
+def _start_server(db_url: str, port: int, **env: str) -> Any:
+    import subprocess
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "qualframe.web.app:app_from_env", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+        env={**os.environ, "QUALFRAME_DATABASE_URL": db_url, **env}, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def _http(url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+          timeout: float = 60) -> tuple[int, int]:
+    """(status, body bytes) of one request."""
+    import urllib.error
+    import urllib.request
+
+    h = {"content-type": "application/json"} if body else {}
+    req = urllib.request.Request(url, data=body, headers={**h, **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, len(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, len(e.read())
+
+
+def _rate(fn: Callable[[], object], threads: int, seconds: float) -> tuple[float, list[float]]:
+    """Requests per second of `fn` from `threads` threads during `seconds`, with each call's latency."""
+    import threading
+
+    lat: list[float] = []
+    stop = time.monotonic() + seconds
+
+    def loop() -> None:
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            fn()
+            lat.append(time.perf_counter() - t0)
+
+    ts = [threading.Thread(target=loop) for _ in range(threads)]
+    t0 = time.perf_counter()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return len(lat) / (time.perf_counter() - t0), lat
+
+
+def web() -> None:
+    """The web layer under worst-case inputs: through the app in process (CPU per request) and a real
+    uvicorn server on a loopback port (throughput, latency of cached reads under load, admission)."""
+    import socket
+    import tempfile
+    import threading
+
+    from starlette.testclient import TestClient
+
+    from qualframe.store import Store
+    from qualframe.web.app import create_app
+    from qualframe.web.settings import Settings
+
+    print(f"web (2-core box; load average now {os.getloadavg()[0]:.1f}):")
+    tmp = Path(tempfile.mkdtemp(prefix="qf-bench-web-"))
+    db_url = f"sqlite:///{tmp / 'web.db'}"
+    store = Store(db_url)
+    app = create_app(Settings(database_url=db_url), store=store)
+    client = TestClient(app, raise_server_exceptions=False)
+    cache = app.state.qf.cache
+
+    # 1. hostile match and search through the API (response cache cleared: every request computes)
+    from qualframe.match import engine as match_engine
+
+    match_engine.warm()
+    texts = hostile_texts(20_000)
+    print(f"  POST /api/v1/match, 20,000 characters (CPU ms per request, median of {REPEAT}; target <= "
+          f"{MATCH_TARGET_MS:.0f}):")
+    for name in ("cyrillic 'а' run", "latin 'a' run (informal translit)", "digits '9' run", "CJK run",
+                 "mixed scripts 'аa1-'", "separators 'a-a-'"):
+        body = json.dumps({"text": texts[name]}).encode()
+        ms = []
+        for _ in range(REPEAT):
+            match_engine.embedder.clear()
+            t0 = time.process_time()
+            r = client.post("/api/v1/match", content=body, headers={"content-type": "application/json"})
+            ms.append((time.process_time() - t0) * 1000)
+            assert r.status_code == 200, r.text[:200]
+        print(f"    {name:<40} {statistics.median(ms):7.1f} ms{'' if max(ms) <= MATCH_TARGET_MS else '  OVER'}")
+    print(f"  GET /api/v1/search, 500 characters (its web limit; target <= {SEARCH_TARGET_MS:.0f} ms):")
+    from qualframe.search import engine as search_engine
+
+    for name in ("cyrillic 'а' run", "separators 'a-a-'", "url", "CJK run"):
+        q = texts[name][:500]
+        ms = []
+        for _ in range(REPEAT):
+            search_engine.embedder.clear()
+            cache.clear()
+            t0 = time.process_time()
+            r = client.get("/api/v1/search", params={"q": q})
+            ms.append((time.process_time() - t0) * 1000)
+            assert r.status_code == 200, r.text[:200]
+        print(f"    {name:<40} {statistics.median(ms):7.1f} ms{'' if max(ms) <= SEARCH_TARGET_MS else '  OVER'}")
+
+    # 2. compare of two imported rows of 1,500 descriptors each (was 30.8 s)
+    fid = _import(store, _wide_rows_package(1500))
+    app.state.qf.catalog.refresh()
+    url = f"/api/v1/frameworks/{fid}/compare?a=W-A&b=W-B"
+    ms = []
+    for _ in range(REPEAT):
+        cache.clear()
+        t0 = time.process_time()
+        r = client.get(url)
+        ms.append((time.process_time() - t0) * 1000)
+        assert r.status_code == 200, r.text[:200]
+    counts = r.json()["summary"]["counts"]["competences"]
+    flag = "" if max(ms) <= COMPARE_TARGET_MS else "  OVER"
+    print(f"  compare of two imported rows of 1,500 descriptors: median {statistics.median(ms):.0f} ms CPU, "
+          f"max {max(ms):.0f} ms (target <= {COMPARE_TARGET_MS:.0f}; {counts}){flag}")
+
+    # 3. a 20,000-item package (17 MB) on a real server
+    import case_gen
+
+    t0 = time.perf_counter()
+    big = case_gen.flat(20_000, tag="bench-big", statements={i: f"Statement {i}: " + "ш" * 380
+                                                                for i in range(20_000)})
+    _import(store, big)
+    print(f"  imported a flat 20,000-item package in {time.perf_counter() - t0:.1f} s")
+    client.close()
+    store.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = _start_server(db_url, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        pkg_url = f"{base}/ims/case/v1p1/CFPackages/{case_gen.doc_id('bench-big')}"
+        t0 = time.perf_counter()
+        size = _http(pkg_url, headers={"accept-encoding": "identity"}, timeout=300)[1]
+        first = time.perf_counter() - t0
+        print(f"  CFPackage of 20,000 items: {size / 1e6:.1f} MB, first (uncached) GET {first:.2f} s")
+        import urllib.request
+
+        with urllib.request.urlopen(urllib.request.Request(pkg_url, headers={"accept-encoding": "gzip"})) as r:
+            etag_gz, gz_size = r.headers["etag"], len(r.read())
+        for label, headers, threads in (
+                ("gzip", {"accept-encoding": "gzip"}, 4),
+                ("identity (17 MB each)", {"accept-encoding": "identity"}, 4),
+                ("If-None-Match -> 304", {"accept-encoding": "gzip", "if-none-match": etag_gz}, 4)):
+            rps, lat = _rate(lambda h=headers: _http(pkg_url, headers=h), threads, WEB_SECONDS)
+            verdict = "" if rps >= PACKAGE_TARGET_RPS else "  UNDER"
+            print(f"    from cache, {label:<22} {rps:7.0f} req/s  p50 {_pct(lat, .5) * 1000:6.1f} ms  "
+                  f"(target >= {PACKAGE_TARGET_RPS:.0f} req/s){verdict}")
+        print(f"    (gzip body {gz_size / 1e6:.2f} MB)")
+
+        # 4. cached GET latency, alone and while hostile matches run
+        cached = f"{base}/levels/3.1-07.json"
+        _http(cached)
+        _, alone = _rate(lambda: _http(cached), 1, WEB_SECONDS / 2)
+        hostile = json.dumps({"text": texts["cyrillic 'а' run"]}).encode()
+        stop = threading.Event()
+        heavy_done: list[int] = []
+
+        def hammer() -> None:
+            while not stop.is_set():
+                heavy_done.append(_http(f"{base}/api/v1/match", hostile)[0])
+
+        hs = [threading.Thread(target=hammer) for _ in range(2)]
+        for t in hs:
+            t.start()
+        time.sleep(0.3)
+        _, busy = _rate(lambda: _http(cached), 1, WEB_SECONDS)
+        stop.set()
+        for t in hs:
+            t.join()
+        for label, lat in (("alone", alone), ("during hostile matches", busy)):
+            print(f"  cached GET {label:<23} p50 {_pct(lat, .5) * 1000:6.2f} ms  p99 {_pct(lat, .99) * 1000:6.2f} ms")
+        print(f"    ({len(heavy_done)} 20,000-character matches answered meanwhile, 2 at a time)")
+
+        # 5. 64 concurrent match requests, 2 s client timeout
+        normal = json.dumps({"text": "Бағдарламашы-стажер. Python тілін базалық деңгейде білу."}).encode()
+        outcome: dict[str, int] = {}
+        ok_lat: list[float] = []
+
+        def one() -> None:
+            t0 = time.perf_counter()
+            try:
+                status = _http(f"{base}/api/v1/match", normal, timeout=2.0)[0]
+            except OSError:
+                status = -1
+            key = {200: "200", 503: "503", -1: "timeout"}.get(status, str(status))
+            outcome[key] = outcome.get(key, 0) + 1
+            if status == 200:
+                ok_lat.append(time.perf_counter() - t0)
+
+        rps, _ = _rate(one, 64, WEB_SECONDS)
+        print(f"  64 concurrent POST /api/v1/match ({WEB_SECONDS:.0f} s, 2 s client timeout): {rps:.0f} req/s, "
+              f"{dict(sorted(outcome.items()))}; 200s p50 {_pct(ok_lat, .5) * 1000:.0f} ms "
+              f"p99 {_pct(ok_lat, .99) * 1000:.0f} ms")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+SECTIONS: dict[str, Callable[[], None]] = {"text": text, "web": web}
 
 
 def main() -> None:

@@ -184,3 +184,85 @@ def test_foreign_framework_pages_show_its_own_titles(db_url: str, make_client) -
     assert data["framework"]["title"] == "What Standards Could Be"
     titles = {a["code"]: a["title"] for a in data.get("areas", [])} or {data["area"]["code"]: data["area"]["title"]}
     assert all(titles.values()), titles
+
+
+# --- identifier clashes with the shipped framework (issue 9, item 5) -------------------------------------
+
+NEW_DOC = "33333333-3333-4333-8333-333333333333"
+
+
+def _under_new_document(pkg: dict[str, Any], doc: str = NEW_DOC) -> dict[str, Any]:
+    """The same package (same item and association identifiers) under another CFDocument identifier."""
+    out = json.loads(json.dumps(pkg))
+    old = out["CFDocument"]["identifier"]
+    out["CFDocument"]["identifier"] = doc
+    for a in out["CFAssociations"]:
+        for end in ("originNodeURI", "destinationNodeURI"):
+            if a[end]["identifier"] == old:
+                a[end]["identifier"] = doc
+    return out
+
+
+def test_shipped_identifiers_under_a_new_document_are_refused(store: Store, make_client) -> None:
+    """Reusing the shipped framework's item and association identifiers under a new document is refused,
+    naming the clashing identifiers; the shipped objects stay what the CASE provider serves."""
+    shipped = build_package(qualframe.load())
+    with pytest.raises(CaseStoreError) as err:
+        import_package(_parsed(_under_new_document(shipped)), store)
+    msg = str(err.value)
+    item = shipped["CFItems"][0]["identifier"]
+    assoc = shipped["CFAssociations"][0]["identifier"]
+    assert "already belongs to framework kz-ict-sqf-2013" in msg and "nothing was imported" in msg.lower()
+    n_shared = len(shipped["CFItems"]) + len(shipped["CFAssociations"])
+    assert f"reuses {n_shared} identifiers" in msg
+    shared = sorted(o["identifier"] for o in shipped["CFItems"] + shipped["CFAssociations"])
+    assert all(i in msg for i in shared[:5]) and f"and {n_shared - 5} more" in msg
+    assert [i.id for i in store.frameworks()] == ["kz-ict-sqf-2013"] and stored_packages(store) == {}
+    client = make_client()
+    r = client.get(f"/ims/case/v1p1/CFItems/{item}")
+    assert r.status_code == 200 and r.json()["CFDocumentURI"]["identifier"] == shipped["CFDocument"]["identifier"]
+    r = client.get(f"/ims/case/v1p1/CFItemAssociations/{item}")
+    expected = [a["identifier"] for a in shipped["CFAssociations"]
+                if item in (a["originNodeURI"]["identifier"], a["destinationNodeURI"]["identifier"])]
+    assert sorted(a["identifier"] for a in r.json()["CFAssociations"]) == sorted(expected)  # once each
+    assert any(assoc in a for a in (expected, [x["identifier"] for x in shipped["CFAssociations"]]))
+
+
+def test_one_reused_shipped_identifier_is_named(store: Store) -> None:
+    """A foreign package with a single item that reuses a shipped descriptor's identifier is refused by name."""
+    import case_gen as g
+
+    shipped = build_package(qualframe.load())
+    stolen = next(i["identifier"] for i in shipped["CFItems"] if i.get("humanCodingScheme") == "3.1-07-c1")
+    pkg = g.flat(5, tag="thief")
+    old = pkg["CFItems"][3]["identifier"]
+    pkg["CFItems"][3]["identifier"] = stolen
+    for a in pkg["CFAssociations"]:
+        if a["originNodeURI"]["identifier"] == old:
+            a["originNodeURI"]["identifier"] = stolen
+    with pytest.raises(CaseStoreError, match=f"identifier {stolen} already belongs to framework kz-ict-sqf-2013"):
+        import_package(_parsed(pkg), store)
+    assert stored_packages(store) == {}
+    # without the stolen identifier the same package imports, and re-importing its document updates it
+    clean = g.flat(5, tag="thief")
+    res = import_package(_parsed(clean), store)
+    assert res.written
+    clean["CFDocument"]["title"] = "renamed"
+    assert import_package(_parsed(clean), store, replace=True).written
+    assert export_package(res.framework_id, store)["CFDocument"]["title"] == "renamed"
+
+
+def test_clash_between_imports_names_the_identifiers(empty_store: Store) -> None:
+    import case_gen as g
+
+    first = g.flat(12, tag="first")
+    import_package(_parsed(first), empty_store)
+    second = _under_new_document(first)
+    with pytest.raises(CaseStoreError) as err:
+        import_package(_parsed(second), empty_store)
+    msg = str(err.value)
+    owner = framework_id_for(first["CFDocument"]["identifier"])
+    assert f"already belong to framework {owner}" in msg and "and 19 more" in msg  # 12 items + 12 associations
+    shared = sorted([i["identifier"] for i in first["CFItems"]] + [a["identifier"] for a in first["CFAssociations"]])
+    assert all(i in msg for i in shared[:5]) and not any(i in msg for i in shared[5:])
+    assert len(stored_packages(empty_store)) == 1

@@ -55,9 +55,18 @@ POLICY: dict[str, Rule] = {
     "org.audit.read": _org("admin", description="read the organisation's audit trail"),
     # For the capabilities built on this base (job catalogue, standards, certificates):
     "catalogue.write": _org("admin", "hr", description="place the organisation's positions on levels"),
+    "catalogue.read": _org("admin", "hr", description="see the organisation's job catalogue, placements, "
+                                                      "decisions and exports"),
     "standards.draft": _org("developer", description="draft a professional standard"),
     "standards.review": _org("reviewer", description="review a professional standard"),
-    "credentials.issue": _org("assessor", description="record assessments and issue certificates"),
+    "standards.comment": _org("developer", "reviewer", description="comment on the elements of a draft standard"),
+    "standards.publish": _org("reviewer", "admin", description="publish an approved professional standard"),
+    "standards.read": _org("developer", "reviewer", "admin",
+                           description="see the organisation's unpublished standards (drafts, in review)"),
+    "credentials.issue": _org("assessor", "admin", description="record assessments and issue certificates"),
+    "credentials.programmes": _org("admin", "assessor", description="define the centre's qualification programmes"),
+    "credentials.status": _org("assessor", "admin", description="revoke, suspend or reinstate the centre's "
+                                                                "certificates (with a reason)"),
 }
 
 # State-changing routes anyone may call, with the reason. Keys are (method, path template).
@@ -65,6 +74,17 @@ PUBLIC_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/match"): "computes level suggestions for a text; writes nothing",
     ("POST", "/match"): "the form twin of POST /api/v1/match; writes nothing (CSRF-checked like every form)",
     ("POST", "/login"): "how a session is obtained; rate-limited per account and address, CSRF-checked",
+    ("POST", "/self-assessment"): "a specialist's self-assessment needs no account; stores only rows and ratings "
+                                  "(no personal data) behind an unguessable link; CSRF-checked, size- and "
+                                  "rate-limited per address",
+    ("POST", "/api/v1/self-assessments"): "the API twin of POST /self-assessment (JSON only: a cross-site form "
+                                          "cannot send it); size- and rate-limited per address",
+    ("POST", "/verify"): "checks a pasted or uploaded credential and shows the result; writes nothing "
+                         "(CSRF-checked like every form)",
+    ("POST", "/credentials/verify"): "VC API: verifies a credential against this register; writes nothing "
+                                     "(JSON only: a cross-site form cannot send it)",
+    ("POST", "/presentations/verify"): "VC API: verifies a presentation and its credentials; writes nothing "
+                                       "(JSON only: a cross-site form cannot send it)",
 }
 
 

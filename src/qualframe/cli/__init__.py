@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qualframe.cli import accounts, credentials, framework, interop, search, serve
+from qualframe.cli import accounts, catalogue, certificates, credentials, framework, interop, search, serve
 
 app = typer.Typer(
     name="qualframe",
@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 # Each module adds its commands; a new one is imported and listed here (no plugin mechanism).
-for _mod in (framework, search, serve, interop, credentials, accounts):
+for _mod in (framework, search, serve, interop, credentials, accounts, catalogue, certificates):
     _mod.register(app)
 
 

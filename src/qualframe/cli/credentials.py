@@ -143,4 +143,7 @@ def verify(
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Verifiable credentials (certificates): verify offline.", no_args_is_help=True)
     group.command("verify")(verify)
+    from qualframe.cli.certificates import add_credential_commands
+
+    add_credential_commands(group)  # issue, revoke, suspend, unsuspend (the centres' side)
     app.add_typer(group, name="credential")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,6 +28,12 @@ def serve(
         min=1, max=16)] = DEFAULT_WORKERS,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     json_out: Annotated[bool, typer.Option("--json", help="Print the startup summary as JSON.")] = False,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a placement-job worker thread in this "
+                                         "process (more: `qualframe worker`).")] = True,
+    ssl_certfile: Annotated[Path | None, typer.Option(
+        "--ssl-certfile", help="Serve https with this certificate (PEM); needs --ssl-keyfile.")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option("--ssl-keyfile", help="The certificate's private key (PEM).")
+                           ] = None,
 ) -> None:
     """Run the web app and the API; the database is created, migrated and loaded on first run."""
     import uvicorn
@@ -43,9 +50,15 @@ def serve(
         fail(f"cannot open the database {url.split('@')[-1]!r}: {exc.__class__.__name__}: {str(exc)[:300]}")
     shown_db = store.engine.url.render_as_string(hide_password=True)
     store.close()
-    summary = {"url": f"http://{host}:{port}/", "api": f"http://{host}:{port}/api/v1/",
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        fail("--ssl-certfile and --ssl-keyfile go together")
+    for f in (ssl_certfile, ssl_keyfile):
+        if f is not None and not f.is_file():
+            fail(f"{f}: no such file")
+    scheme = "https" if ssl_certfile else "http"
+    summary = {"url": f"{scheme}://{host}:{port}/", "api": f"{scheme}://{host}:{port}/api/v1/",
                "database": shown_db, "migrated": result.migrated, "loaded": result.loaded,
-               "framework": result.framework_id, "workers": workers}
+               "framework": result.framework_id, "workers": workers, "job_worker": worker}
     if json_out:
         print_json(summary)
     else:
@@ -56,10 +69,15 @@ def serve(
     # The workers re-open the store from the environment; the schema and data are ready now.
     os.environ["QUALFRAME_DATABASE_URL"] = url
     os.environ["QUALFRAME_PREPARE"] = "0"
-    os.environ.setdefault("QUALFRAME_BASE_URL", f"http://{host}:{port}")  # URIs in CASE answers and exports
+    os.environ.setdefault("QUALFRAME_BASE_URL", f"{scheme}://{host}:{port}")  # URIs in CASE answers and exports
+    if worker:
+        from qualframe.store.catalogue_jobs import Worker
+
+        Worker(url).start()  # daemon threads: they end with the server; an unfinished job resumes later
     uvicorn.run("qualframe.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 loop="uvloop", http="httptools", log_level=log_level, access_log=False, server_header=False,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+                ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None)
 
 
 def register(app: typer.Typer) -> None:

@@ -67,8 +67,13 @@ class PrepareResult:
 
 
 def prepare(store: Store, fw: Framework | None = None) -> PrepareResult:
-    """First run: create and migrate the schema, load the shipped framework; later runs: only what changed."""
-    migrated = store.migrate()
+    """First run: create and migrate the schema, load the shipped framework; later runs: only what changed.
+
+    Processes that start together on one database take turns (`Store.setup_lock`): the first migrates and
+    loads, the others then find nothing to do.
+    """
     fw = fw or load()
-    loaded = store.load_framework(fw, translations=shipped_translations(fw.id), source=shipped_source(fw.id))
+    with store.setup_lock():
+        migrated = store.migrate()
+        loaded = store.load_framework(fw, translations=shipped_translations(fw.id), source=shipped_source(fw.id))
     return PrepareResult(migrated, loaded, fw.id)

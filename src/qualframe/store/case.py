@@ -63,6 +63,38 @@ def _shipped_document_ids(store: Any) -> dict[str, str]:
     return out
 
 
+# Kinds an import may not share with a framework qualframe builds itself. Definitions (item types,
+# concepts, subjects...) are vocabulary: the same UUID v5 name is the same definition, so sharing is fine.
+_OWNED_KINDS = frozenset({"CFDocument", "CFItem", "CFAssociation", "CFRubric"})
+
+
+def _shipped_identifiers(store: Store) -> dict[str, str]:
+    """Identifier → framework id of every document, item and association the CASE provider serves for the
+    frameworks that are not imports (built from the model, exactly as served)."""
+    out: dict[str, str] = {}
+    for info in store.frameworks():
+        if info.kind != KIND:
+            pkg = build_package(store.get_framework(info.id))
+            out.update((ident, info.id) for ident, kind in identified_objects(pkg) if kind in _OWNED_KINDS)
+    return out
+
+
+def _clash_message(clash: list[tuple[str, str]]) -> str:
+    """Name the clashing identifiers (a few per framework) and how many there are in all."""
+    clash = sorted(set(clash), key=lambda c: (c[1], c[0]))  # the same message whatever order rows come in
+    by_owner: dict[str, list[str]] = {}
+    for ident, owner in clash:
+        by_owner.setdefault(owner, []).append(ident)
+    parts = []
+    for owner, idents in by_owner.items():
+        shown = ", ".join(idents[:5]) + (f" and {len(idents) - 5} more" if len(idents) > 5 else "")
+        parts.append(f"{len(idents)} already belong to framework {owner} ({shown})")
+    ident, owner = clash[0]
+    return (f"identifier {ident} already belongs to framework {owner}; the package reuses "
+            f"{len(clash)} identifiers of other frameworks: {'; '.join(parts)}. A CASE identifier names one "
+            "object everywhere: give the package's own objects their own identifiers. Nothing was imported")
+
+
 def import_package(parsed: ParsedPackage, database: str | Any | None = None, *,
                    replace: bool = False) -> ImportResult:
     """Write a checked package into the store in one transaction (nothing is written on any failure).
@@ -89,6 +121,8 @@ def import_package(parsed: ParsedPackage, database: str | Any | None = None, *,
     objects = identified_objects(pkg)
     fw = package_to_framework(pkg, fid, {"name": rep.file.rsplit("/", 1)[-1][:200], "sha256": rep.sha256,
                                          "case_document": doc_id, "case_version": rep.case_version or ""})
+    # The shipped framework is not in case_objects: the provider builds its package from the model.
+    owned = _shipped_identifiers(store)
     written = False
     try:
         with store.writing() as w:
@@ -106,11 +140,9 @@ def import_package(parsed: ParsedPackage, database: str | Any | None = None, *,
                 for k in range(0, len(ids), 500):
                     clash += conn.execute(select(CaseObjectRow.identifier, CaseObjectRow.framework_id).where(
                         CaseObjectRow.identifier.in_(ids[k:k + 500]), CaseObjectRow.framework_id != fid)).all()
-                clash += [(i, shipped[i]) for i, _ in objects if i in shipped]
+                clash += [(i, owned[i]) for i, _ in objects if i in owned]
                 if clash:
-                    ident, owner = clash[0]
-                    raise CaseStoreError(f"identifier {ident} already belongs to framework {owner} "
-                                         f"({len(clash)} shared identifiers); nothing was imported")
+                    raise CaseStoreError(_clash_message(clash))
                 conn.execute(delete(CaseObjectRow).where(CaseObjectRow.framework_id == fid))
                 conn.execute(delete(CaseDocumentRow).where(CaseDocumentRow.framework_id == fid))
                 w.delete_framework(fid)

@@ -3,6 +3,8 @@
 Every child table carries `framework_id` and cascades on delete, so replacing a framework is "delete
 its rows, insert the new ones" inside one transaction. Natural keys (area code, row id "3.1-07",
 descriptor id "3.1-07-c1") are unique per framework; integer surrogate keys join the tables.
+The lengths of columns that imported text ends up in come from `qualframe.interop.limits`, which the
+CASE importer checks before writing (one source of truth, same verdict on SQLite and PostgreSQL).
 
 `frameworks.kind` / `frameworks.origin` leave room for frameworks that do not come from the shipped
 ingester (e.g. CASE imports): they fill frameworks/areas/level_rows/descriptors and may add their own
@@ -26,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from qualframe.interop import limits
 from qualframe.store.base import Base
 
 
@@ -56,7 +59,7 @@ class AreaRow(Base):
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     framework_id: Mapped[str] = _fk()
-    code: Mapped[str] = mapped_column(String(40), nullable=False)
+    code: Mapped[str] = mapped_column(String(limits.AREA_CODE), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     title: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False)
     annex: Mapped[int | None] = mapped_column(Integer)
@@ -87,10 +90,10 @@ class LevelRowRow(Base):
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     framework_id: Mapped[str] = _fk()
     area_pk: Mapped[int] = mapped_column(ForeignKey("areas.pk", ondelete="CASCADE"), nullable=False, index=True)
-    row_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    row_id: Mapped[str] = mapped_column(String(limits.ROW_ID), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     nqf_level: Mapped[int] = mapped_column(Integer, nullable=False)
-    sqf_level: Mapped[str | None] = mapped_column(String(20))
+    sqf_level: Mapped[str | None] = mapped_column(String(limits.SQF_LEVEL))
     sublevel: Mapped[int | None] = mapped_column(Integer)
     sublevel_kind: Mapped[str | None] = mapped_column(String(20))
     level_source: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -107,7 +110,7 @@ class DescriptorRow(Base):
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     framework_id: Mapped[str] = _fk()
     row_pk: Mapped[int] = mapped_column(ForeignKey("level_rows.pk", ondelete="CASCADE"), nullable=False, index=True)
-    descriptor_id: Mapped[str] = mapped_column(String(120), nullable=False)
+    descriptor_id: Mapped[str] = mapped_column(String(limits.DESCRIPTOR_ID), nullable=False)
     column: Mapped[str] = mapped_column(String(20), nullable=False)
     order: Mapped[int] = mapped_column(Integer, nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
@@ -158,7 +161,7 @@ class TranslationRow(Base):
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     framework_id: Mapped[str] = _fk()
-    lang: Mapped[str] = mapped_column(String(8), nullable=False)
+    lang: Mapped[str] = mapped_column(String(limits.LANGUAGE), nullable=False)
     key: Mapped[str] = mapped_column(String(160), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     kk_sha: Mapped[str | None] = mapped_column(String(64))

@@ -8,6 +8,8 @@ version in place).
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import json
 import os
@@ -19,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, inspect, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, inspect, select, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from qualframe.dataset import dumps
 from qualframe.model import (
@@ -48,7 +50,13 @@ from qualframe.store.models import (
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Other table modules' contributions to `Store.state_token` (each: connection -> a short string that
+# changes when their publicly served content changes), registered when they are imported.
+STATE_PARTS: list[Callable[[Connection], str]] = []
 DB_FILENAME = "qualframe.db"
+# pg_advisory_xact_lock key of first-time setup (migrations + first load): any fixed bigint.
+SETUP_LOCK_KEY = 0x7166_5345_5455_50  # "qfSETUP"
+SETUP_LOCK_TIMEOUT = 300.0  # seconds a process waits for another one's migration and load
 
 # Child tables in the order they are emptied before a framework is replaced.
 _CHILD_TABLES = (DescriptorRow, LevelRowRow, OkedCodeRow, AreaRow, ErratumRow, StatementRow, TranslationRow,
@@ -122,11 +130,14 @@ def default_url() -> str:
 
 
 def content_hash(fw: Framework, translations: TranslationBundle | None, source: SourceText | None,
-                 kind: str, origin: str) -> str:
-    """Hash of everything a load writes, so an unchanged framework is not written twice."""
+                 kind: str, origin: str, document: str | None = None) -> str:
+    """Hash of everything a load writes, so an unchanged framework is not written twice.
+
+    `document` is `dumps(fw)` when the caller has it already (it is the slow part for a large framework).
+    """
     h = hashlib.sha256()
     h.update(f"{kind}\0{origin}\0".encode())
-    h.update(dumps(fw).encode("utf-8"))
+    h.update((dumps(fw) if document is None else document).encode("utf-8"))
     if translations:
         h.update(json.dumps({lang: {k: list(v) for k, v in sorted(items.items())}
                              for lang, items in sorted(translations.items())},
@@ -154,6 +165,8 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._listeners: list[Callable[[str], None]] = []
         self._lock = threading.Lock()
+        self._setup_mutex = threading.RLock()
+        self._setup_depth = 0
 
     @property
     def dialect(self) -> str:
@@ -175,33 +188,109 @@ class Store:
 
     def head_revision(self) -> str | None:
         """The newest revision ("a+b" while capabilities are developed on parallel migration branches)."""
-        from alembic.script import ScriptDirectory
-
-        heads = ScriptDirectory.from_config(self._alembic_config()).get_heads()
-        return "+".join(sorted(heads)) or None
+        return "+".join(sorted(migration_heads())) or None
 
     def current_revision(self) -> str | None:
-        from alembic.runtime.migration import MigrationContext
-
+        """The revision(s) the database is at ("a+b" with several heads), None before the first migration."""
         with self.engine.connect() as conn:
-            heads = MigrationContext.configure(conn).get_current_heads()
-        return "+".join(sorted(heads)) or None
+            return "+".join(sorted(_current_heads(conn))) or None
+
+    @contextmanager
+    def setup_lock(self, timeout: float = SETUP_LOCK_TIMEOUT) -> Iterator[None]:
+        """Hold the database's setup lock: one process at a time migrates and loads (re-entrant).
+
+        PostgreSQL: a transaction-level advisory lock on a connection of its own (released by the server
+        even if this process dies); SQLite: an exclusive lock on the file `<database>.setup-lock` next to
+        it. Callers re-check the state after acquiring it, since another process may have done the work.
+        """
+        with self._setup_mutex:
+            if self._setup_depth:
+                self._setup_depth += 1
+                try:
+                    yield
+                finally:
+                    self._setup_depth -= 1
+                return
+            with self._cross_process_lock(timeout):
+                self._setup_depth = 1
+                try:
+                    yield
+                finally:
+                    self._setup_depth = 0
+
+    @contextmanager
+    def _cross_process_lock(self, timeout: float) -> Iterator[None]:
+        if self.dialect == "postgresql":
+            conn = None
+            try:
+                conn = self.engine.connect()
+                # SET takes no bind parameters; the value is an int formatted here.
+                conn.execute(text(f"SET LOCAL lock_timeout = {int(timeout * 1000)}"))
+                conn.execute(select(func.pg_advisory_xact_lock(SETUP_LOCK_KEY)))
+            except OperationalError as exc:
+                if conn is not None:
+                    conn.close()
+                raise StoreError(f"waiting for the setup lock of {self!r} failed: {_short(exc)}") from exc
+            try:
+                yield
+            finally:
+                conn.close()  # rolls the lock's transaction back, which releases the lock
+            return
+        path = self._sqlite_path()
+        if path is None:  # in-memory: one process only
+            yield
+            return
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(f"{path}.setup-lock", timeout=timeout)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(f"another process has held the setup lock {path}.setup-lock for over "
+                             f"{timeout:.0f} s; is a migration still running?") from None
+        except OSError as exc:
+            raise StoreError(f"cannot create the setup lock {path}.setup-lock: {exc}") from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _sqlite_path(self) -> str | None:
+        db = self.engine.url.database
+        return db if self.dialect == "sqlite" and db and db != ":memory:" and not db.startswith("file:") else None
 
     def migrate(self) -> bool:
-        """Bring the schema to the newest revision; True if anything was applied."""
-        from alembic import command
+        """Bring the schema to the newest revision(s); True if anything was applied.
 
-        head = self.head_revision()
+        Cheap when the database is up to date (one query, Alembic is not even imported); otherwise the
+        migrations run under the setup lock, so processes starting together migrate once.
+        """
+        heads = migration_heads()
+        try:
+            with self.engine.connect() as conn:
+                if _current_heads(conn) == heads:
+                    return False
+            with self.setup_lock():
+                with self.engine.connect() as conn:
+                    if _current_heads(conn) == heads:
+                        return False  # another process migrated while this one waited
+                self._upgrade()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"migrating {self!r} to {self.head_revision()} failed: "
+                             f"{exc.__class__.__name__}: {exc}") from exc
+        return True
+
+    def _upgrade(self) -> None:
+        from alembic import command
+        from alembic.util import CommandError
+
         cfg = self._alembic_config()
         try:
-            if self.current_revision() == head:
-                return False
             with self.engine.begin() as conn:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "heads")
-        except SQLAlchemyError as exc:
-            raise StoreError(f"migrating {self!r} to {head} failed: {exc.__class__.__name__}: {exc}") from exc
-        return True
+        except CommandError as exc:  # e.g. a database migrated by a newer qualframe
+            raise StoreError(f"migrating {self!r} to {self.head_revision()} failed: {exc}") from exc
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
@@ -254,10 +343,12 @@ class Store:
         return [FrameworkInfo(r[0], r[1], r[2], dict(r[3]), r[4], r[5], _aware(r[6])) for r in rows]
 
     def state_token(self) -> str:
-        """Changes whenever any framework is loaded or deleted (cache validators hang off it)."""
+        """Changes whenever any framework is loaded or deleted, or another capability's public content
+        changes (`STATE_PARTS`, e.g. a standard is published): cache validators hang off it."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(FrameworkRow.id, FrameworkRow.content_hash).order_by(FrameworkRow.id)).all()
-        return hashlib.sha256(";".join(f"{a}={b}" for a, b in rows).encode()).hexdigest()[:20]
+            extra = "".join(part(conn) for part in STATE_PARTS)
+        return hashlib.sha256((";".join(f"{a}={b}" for a, b in rows) + extra).encode()).hexdigest()[:20]
 
     def framework_document(self, framework_id: str) -> str:
         """The canonical grid JSON exactly as loaded."""
@@ -303,7 +394,8 @@ class Writer:
     def put_framework(self, fw: Framework, *, translations: TranslationBundle | None = None,
                       source: SourceText | None = None, kind: str = "sqf", origin: str = "shipped") -> bool:
         """Insert or replace `fw`; False (and nothing written) when the same content is already there."""
-        digest = content_hash(fw, translations, source, kind, origin)
+        document = dumps(fw)
+        digest = content_hash(fw, translations, source, kind, origin, document)
         current = self.conn.execute(
             select(FrameworkRow.content_hash).where(FrameworkRow.id == fw.id)
         ).scalar_one_or_none()
@@ -311,7 +403,7 @@ class Writer:
             return False
         if current is not None:
             _delete_framework(self.conn, fw.id)
-        _insert_framework(self.conn, fw, digest, translations, source, kind, origin)
+        _insert_framework(self.conn, fw, digest, document, translations, source, kind, origin)
         self.changed.append(fw.id)
         return True
 
@@ -325,6 +417,36 @@ class Writer:
 
 
 # --- helpers ------------------------------------------------------------------------------------------
+
+@functools.cache
+def migration_heads() -> frozenset[str]:
+    """The head revisions of the migrations, read from the scripts' `revision` / `down_revision` lines.
+
+    This is what Alembic's ScriptDirectory.get_heads() answers (tests/test_store_setup.py checks it), without
+    importing Alembic, so starting on an up-to-date database stays fast.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        found: dict[str, Any] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and node.targets[0].id in ("revision", "down_revision"):
+                found[node.targets[0].id] = ast.literal_eval(node.value)
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        down = found.get("down_revision")
+        parents.update((down,) if isinstance(down, str) else (down or ()))
+    return frozenset(revisions - parents)
+
+
+def _current_heads(conn: Connection) -> frozenset[str]:
+    """The revisions recorded in the database's alembic_version table (empty before the first migration)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return frozenset()
+    return frozenset(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
@@ -353,58 +475,73 @@ def _span(s: SourceSpan | None) -> dict[str, int | None]:
     return {"line_start": s.line_start if s else None, "line_end": s.line_end if s else None}
 
 
-def _insert_framework(conn: Connection, fw: Framework, digest: str, translations: TranslationBundle | None,
-                      source: SourceText | None, kind: str, origin: str) -> None:
-    conn.execute(insert(FrameworkRow).values(
+def _insert_many(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """One executemany (the driver batches it) instead of a round trip per row."""
+    if rows:
+        conn.execute(insert(table.__table__), rows)
+
+
+def _insert_pks(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows` in batches and return their generated primary keys, in the order of `rows`.
+
+    SQLAlchemy's "insertmanyvalues" sends multi-row INSERT ... RETURNING statements, so 20,000 areas of
+    a flat CASE package cost a few dozen statements, not 20,000 round trips.
+    """
+    if not rows:
+        return []
+    t = table.__table__
+    result = conn.execute(insert(t).returning(t.c.pk, sort_by_parameter_order=True), rows)
+    return list(result.scalars())
+
+
+def _insert_framework(conn: Connection, fw: Framework, digest: str, document: str,
+                      translations: TranslationBundle | None, source: SourceText | None, kind: str,
+                      origin: str) -> None:
+    conn.execute(insert(FrameworkRow.__table__).values(
         id=fw.id, kind=kind, origin=origin, title=dict(fw.title), status=fw.legal.status,
-        legal=fw.legal.to_dict(), source_file=dict(fw.source_file), content_hash=digest, document=dumps(fw),
+        legal=fw.legal.to_dict(), source_file=dict(fw.source_file), content_hash=digest, document=document,
         loaded_at=datetime.now(UTC),
     ))
-    descriptors: list[dict[str, Any]] = []
-    for a_pos, area in enumerate(fw.areas):
-        area_pk = conn.execute(insert(AreaRow).values(
-            framework_id=fw.id, code=area.code, position=a_pos, title=dict(area.title), annex=area.annex,
-            header_printed=area.header_printed, **_span(area.source),
-        ).returning(AreaRow.pk)).scalar_one()
-        if area.oked:
-            conn.execute(insert(OkedCodeRow), [
-                {"framework_id": fw.id, "area_pk": area_pk, "position": i, "code": o.code, "name": dict(o.name),
-                 "errata": list(o.errata), **_span(o.source)}
-                for i, o in enumerate(area.oked)
-            ])
-        for row in area.levels:
-            row_pk = conn.execute(insert(LevelRowRow).values(
-                framework_id=fw.id, area_pk=area_pk, row_id=row.id, position=row.position,
-                nqf_level=row.nqf_level, sqf_level=row.sqf_level, sublevel=row.sublevel,
-                sublevel_kind=row.sublevel_kind, level_source=row.level_source,
-                level_evidence=row.level_evidence, level_candidates=list(row.level_candidates), **_span(row.source),
-            ).returning(LevelRowRow.pk)).scalar_one()
-            descriptors.extend(
-                {"framework_id": fw.id, "row_pk": row_pk, "descriptor_id": d.id, "column": d.column,
-                 "order": d.order, "text": d.text, **_span(d.source)}
-                for d in row.descriptors
-            )
-    if descriptors:
-        conn.execute(insert(DescriptorRow), descriptors)
-    if fw.errata:
-        conn.execute(insert(ErratumRow), [
-            {"framework_id": fw.id, "erratum_id": e.id, "position": i, "kind": e.kind, "target": e.target,
-             "evidence": e.evidence, "explanation": e.explanation, "suggestion": e.suggestion, **_span(e.source)}
-            for i, e in enumerate(fw.errata)
-        ])
+    area_pks = _insert_pks(conn, AreaRow, [
+        {"framework_id": fw.id, "code": area.code, "position": a_pos, "title": dict(area.title),
+         "annex": area.annex, "header_printed": area.header_printed, **_span(area.source)}
+        for a_pos, area in enumerate(fw.areas)
+    ])
+    _insert_many(conn, OkedCodeRow, [
+        {"framework_id": fw.id, "area_pk": area_pk, "position": i, "code": o.code, "name": dict(o.name),
+         "errata": list(o.errata), **_span(o.source)}
+        for area, area_pk in zip(fw.areas, area_pks, strict=True) for i, o in enumerate(area.oked)
+    ])
+    rows = [(area_pk, row) for area, area_pk in zip(fw.areas, area_pks, strict=True) for row in area.levels]
+    row_pks = _insert_pks(conn, LevelRowRow, [
+        {"framework_id": fw.id, "area_pk": area_pk, "row_id": row.id, "position": row.position,
+         "nqf_level": row.nqf_level, "sqf_level": row.sqf_level, "sublevel": row.sublevel,
+         "sublevel_kind": row.sublevel_kind, "level_source": row.level_source,
+         "level_evidence": row.level_evidence, "level_candidates": list(row.level_candidates), **_span(row.source)}
+        for area_pk, row in rows
+    ])
+    _insert_many(conn, DescriptorRow, [
+        {"framework_id": fw.id, "row_pk": row_pk, "descriptor_id": d.id, "column": d.column,
+         "order": d.order, "text": d.text, **_span(d.source)}
+        for (_, row), row_pk in zip(rows, row_pks, strict=True) for d in row.descriptors
+    ])
+    _insert_many(conn, ErratumRow, [
+        {"framework_id": fw.id, "erratum_id": e.id, "position": i, "kind": e.kind, "target": e.target,
+         "evidence": e.evidence, "explanation": e.explanation, "suggestion": e.suggestion, **_span(e.source)}
+        for i, e in enumerate(fw.errata)
+    ])
     stmts = [(s, False) for s in fw.statements] + [(s, True) for s in fw.notes]
-    if stmts:
-        conn.execute(insert(StatementRow), [
-            {"framework_id": fw.id, "statement_id": s.id, "is_note": note, "position": i, "section": s.section,
-             "item": s.item, "subitem": s.subitem, "role": s.role, "text": s.text, **_span(s.source)}
-            for i, (s, note) in enumerate(stmts)
-        ])
-    rows = [{"framework_id": fw.id, "lang": lang, "key": key, "text": text, "kk_sha": sha}
-            for lang, items in (translations or {}).items() for key, (text, sha) in items.items()]
-    if rows:
-        conn.execute(insert(TranslationRow), rows)
+    _insert_many(conn, StatementRow, [
+        {"framework_id": fw.id, "statement_id": s.id, "is_note": note, "position": i, "section": s.section,
+         "item": s.item, "subitem": s.subitem, "role": s.role, "text": s.text, **_span(s.source)}
+        for i, (s, note) in enumerate(stmts)
+    ])
+    _insert_many(conn, TranslationRow, [
+        {"framework_id": fw.id, "lang": lang, "key": key, "text": text, "kk_sha": sha}
+        for lang, items in (translations or {}).items() for key, (text, sha) in items.items()
+    ])
     if source is not None:
-        conn.execute(insert(SourceTextRow).values(
+        conn.execute(insert(SourceTextRow.__table__).values(
             framework_id=fw.id, name=source.name, sha256=source.sha256, text=source.text))
 
 

@@ -26,10 +26,22 @@ from qualframe.web import auth, i18n
 from qualframe.web.cache import ResponseCache
 from qualframe.web.catalog import Catalog
 from qualframe.web.errors import TITLES, ApiError
-from qualframe.web.http import ERRORS, Web, error_response, html_error_page
+from qualframe.web.http import BODY_LIMITS, ERRORS, QUERY_LIMITS, Web, error_response, html_error_page
 from qualframe.web.i18n import resolve_lang
 from qualframe.web.middleware import LANG_SCOPE_KEY, SECURITY_HEADERS, QualframeMiddleware
-from qualframe.web.routes import accounts, api, case, crosswalks, exports, orgs, pages
+from qualframe.web.routes import (
+    accounts,
+    api,
+    case,
+    catalogue,
+    certificate_documents,
+    credentials,
+    crosswalks,
+    exports,
+    orgs,
+    pages,
+    standards,
+)
 from qualframe.web.settings import Settings
 
 log = logging.getLogger("qualframe.web")
@@ -51,6 +63,16 @@ ROUTERS: tuple[tuple[APIRouter, dict[int | str, dict[str, Any]] | None], ...] = 
     (accounts.api, None),
     (orgs.router, None),
     (orgs.api, None),
+    (standards.router, None),
+    (standards.api, None),
+    (catalogue.router, None),
+    (catalogue.api, None),
+    # before credentials: its /register/certificates/{number} would take "{number}.pdf" as a number
+    (certificate_documents.router, None),
+    (certificate_documents.api, None),
+    (credentials.router, None),
+    (credentials.api, None),
+    (credentials.vcapi, None),
 )
 
 
@@ -87,7 +109,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store or Store(settings.database_url)
     if settings.prepare:
         prepare(store)
-    cache = ResponseCache(settings.cache_entries, settings.cache_bytes, extra_headers=SECURITY_HEADERS)
+    cache = ResponseCache(settings.cache_entries, settings.cache_bytes, extra_headers=SECURITY_HEADERS,
+                          max_large_bytes=settings.cache_large_bytes)
     catalog = Catalog(store, settings.default_framework, on_invalidate=cache.clear)
     store.on_change(lambda _fid: catalog.refresh())
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
@@ -112,7 +135,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
-        return error_response(request, exc.status, exc.message, exc.code, exc.details)
+        return error_response(request, exc.status, exc.message, exc.code, exc.details,
+                              headers=getattr(exc, "headers", None))  # Retry-After of a 503
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -139,6 +163,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_middleware(
         QualframeMiddleware, cache=cache, max_query=settings.max_query_bytes, max_path=settings.max_path_bytes,
         max_body=settings.max_body_bytes, refresh=refresh, refresh_seconds=settings.refresh_seconds,
+        body_limits=BODY_LIMITS, max_body_hard=settings.max_body_hard_bytes, query_limits=QUERY_LIMITS,
         html_error=lambda status, message, scope: html_error_page(
             web, status, message, resolve_lang(None, scope.get(LANG_SCOPE_KEY))),
     )

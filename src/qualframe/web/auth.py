@@ -227,9 +227,10 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def require(action: str, *, org_from: str | None = None) -> Any:
+def require(action: str, *, org_from: str | Callable[[Request, Principal], str | None] | None = None) -> Any:
     """Dependency for a route: the principal, if it may perform `action` (in the org named by path
-    parameter `org_from`); else 401 / 403. Use as `p: Principal = require("org.members.manage", org_from="slug")`.
+    parameter `org_from`, or returned by `org_from(request, principal)` for routes without one, such as the
+    VC API); else 401 / 403. Use as `p: Principal = require("org.members.manage", org_from="slug")`.
     """
     rule = policy.rule(action)  # an unknown action fails at import time, not at request time
     if rule.scope == "org" and org_from is None:
@@ -243,7 +244,7 @@ def require(action: str, *, org_from: str | None = None) -> Any:
             raise _unauthenticated(request)
         if request.method not in SAFE_METHODS and p.via == "session":
             await _check_csrf(request)
-        org = _org_of(request, org_from)
+        org = org_from(request, p) if callable(org_from) else _org_of(request, org_from)
         if not policy.allowed(p, action, org):
             where = f" in {org}" if org else ""
             raise HTTPException(403, f"not allowed: {action} ({rule.description}) needs "

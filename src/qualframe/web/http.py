@@ -8,27 +8,73 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlencode
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
 from jinja2 import Environment
+from pydantic import BeforeValidator
 
 from qualframe import __version__
 from qualframe.store import Store
 from qualframe.web import auth, views
-from qualframe.web.cache import ResponseCache, mark_cacheable
+from qualframe.web.admission import Admission
+from qualframe.web.cache import ResponseCache, declared_query_names, keep_query, mark_cacheable
 from qualframe.web.catalog import Catalog
 from qualframe.web.errors import TITLES, error_json, minimal_error_html
 from qualframe.web.i18n import LANG_NAMES, LANGS, fmt_date, resolve_lang, t
+from qualframe.web.imsx import imsx_json, is_case_path
 from qualframe.web.middleware import JSON_SCOPE_KEY, LANG_SCOPE_KEY
 from qualframe.web.schemas import ErrorResponse
 from qualframe.web.settings import Settings
 from qualframe.web.views import Urls
 
 log = logging.getLogger("qualframe.web")
+T = TypeVar("T")
+
+_ASCII_INT = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+def _ascii_int(value: Any) -> Any:
+    """Integers in the query string are ASCII digits only: int() would also take "1_0" and "１０"."""
+    if isinstance(value, str) and not _ASCII_INT.fullmatch(value):
+        raise ValueError("must be an integer written with the digits 0-9")
+    return value
+
+
+# An integer query parameter written in ASCII digits (use it instead of `int` in Query parameters).
+AsciiInt = Annotated[int, BeforeValidator(_ascii_int)]
+
+# JSON overhead of a request body around its text field(s)
+BODY_OVERHEAD = 4096
+# Bytes one character may take in a body: 3 in UTF-8, 6 as a JSON \uXXXX escape or a %XX%XX form field
+BYTES_PER_CHAR = 6
+
+
+def text_body_limit(max_chars: int) -> int:
+    """The body limit of a route whose body is a text of at most `max_chars` characters (in any
+    script, as UTF-8 JSON, ASCII-escaped JSON or a form): the character limit decides, not the bytes."""
+    return BYTES_PER_CHAR * max_chars + BODY_OVERHEAD
+
+
+# path -> query-string limit, for routes whose text parameter may exceed Settings.max_query_bytes once
+# percent-encoded (500 Cyrillic characters are 3,000 bytes); other parameters fit in the 512 bytes added
+QUERY_LIMITS: dict[str, int] = {
+    "/api/v1/search": BYTES_PER_CHAR * views.MAX_QUERY_CHARS + 512,
+    "/search": BYTES_PER_CHAR * views.MAX_QUERY_CHARS + 512,
+    "/api/v1/match": BYTES_PER_CHAR * views.MAX_MATCH_GET_CHARS + 512,
+    "/match": BYTES_PER_CHAR * views.MAX_MATCH_GET_CHARS + 512,
+}
+
+# path -> body limit, for routes whose bodies may exceed Settings.max_body_bytes (capped by max_body_hard_bytes)
+BODY_LIMITS: dict[str, int] = {
+    "/api/v1/match": text_body_limit(views.MAX_MATCH_CHARS),
+    "/match": text_body_limit(views.MAX_MATCH_CHARS),
+}
 
 # The standard error answers (as ErrorResponse), so /api/v1/openapi.json documents them on every route.
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -41,7 +87,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (414, "Query string or path too long"),
         (422, "Invalid parameters"),
         (500, "Internal error (never with a traceback)"),
-        (503, "A component (search or match engine) is not available"),
+        (503, "Busy (too much CPU-heavy work in flight; see Retry-After) or a component is not available"),
     )
 }
 
@@ -56,6 +102,11 @@ class Web:
     cache: ResponseCache
     env: Environment
     static_versions: dict[str, str]
+    admission: Admission = field(default=None)  # type: ignore[assignment]  # from settings when not given
+
+    def __post_init__(self) -> None:
+        if self.admission is None:
+            self.admission = Admission.from_settings(self.settings)
 
     @property
     def default_id(self) -> str:
@@ -65,6 +116,11 @@ class Web:
 def qf(request: Request) -> Web:
     """The app's state (settings, store, catalog, cache, templates)."""
     return request.app.state.qf
+
+
+async def heavy(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """Run CPU-heavy `fn(*args)` in a worker thread under the app's admission control (503 when busy)."""
+    return await qf(request).admission.run(fn, *args)
 
 
 def snapshot(request: Request, fid: str) -> tuple[views.Snapshot, Urls]:
@@ -93,8 +149,15 @@ def json_response(data: Any, status: int = 200, cacheable: bool = True, request:
     return Response(dumps(data), status_code=status, media_type="application/json")
 
 
+def declared_query(request: Request) -> str:
+    """The query string with only the parameters the route declares: what the response cache keys on,
+    so a cached page never echoes another client's extra parameters."""
+    qs = request.scope.get("query_string", b"")
+    return keep_query(qs, declared_query_names(request.scope.get("route"))).decode("latin-1")
+
+
 def _path_without_lang(request: Request) -> str:
-    q = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    q = [(k, v) for k, v in parse_qsl(declared_query(request), keep_blank_values=True) if k != "lang"]
     return request.url.path + (f"?{urlencode(q)}" if q else "")
 
 
@@ -117,8 +180,9 @@ def template_context(web: Web, request: Request | None, lang: str) -> dict[str, 
     path = request.url.path if request else "/"
     here = _path_without_lang(request) if request else "/"
     json_path = "/index.json" if path == "/" else f"{path}.json"
-    if request and request.url.query:
-        json_path += f"?{request.url.query}"
+    query = declared_query(request) if request else ""
+    if query:
+        json_path += f"?{query}"
 
     def tt(key: str) -> str:
         return t(key, lang)
@@ -146,8 +210,12 @@ def template_context(web: Web, request: Request | None, lang: str) -> dict[str, 
 
 def error_response(request: Request, status: int, message: str, code: str | None = None, details: Any = None,
                    headers: dict[str, str] | None = None) -> Response:
-    """An error as JSON (API paths, JSON requests) or as the HTML error page; never cached."""
-    if wants_json(request) or request.url.path.startswith("/api/"):
+    """An error as JSON (API paths, JSON requests), imsx_StatusInfo (CASE paths) or the HTML error page;
+    never cached."""
+    if is_case_path(request.url.path):
+        resp = Response(imsx_json(status, message), status_code=status, media_type="application/json",
+                        headers=headers)
+    elif wants_json(request) or request.url.path.startswith("/api/"):
         resp = Response(error_json(status, message, code, details), status_code=status,
                         media_type="application/json", headers=headers)
     else:

@@ -7,6 +7,8 @@ text carries a `translation` labelled "unofficial" (or "missing", falling back t
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -18,6 +20,44 @@ from qualframe.web.i18n import fmt_date, translations
 
 MAX_QUERY_CHARS = 500
 MAX_MATCH_CHARS = 20000
+MAX_MATCH_GET_CHARS = 1500  # a job text in the URL (GET /match)
+MAX_URL_ID = 100  # longest id accepted in a URL path or query (the store keeps ids of at most 100 characters)
+URL_ID_PLAIN = 64  # codes up to this long (and URL-safe) appear as they are in URLs; others as url_id()
+MAX_NAV_AREAS = 60  # areas listed in an area page's navigation (the home page pages through all of them)
+HOME_AREAS_PAGE = 200  # areas per page on the home page
+MAX_COMPARE_CHOICES = 500  # level rows offered in the compare page's pickers
+
+# Codes that survive a URL as they are (percent-encoded): no "/" or "\" (a path separator to routers and
+# proxies), not "." or "..", no trailing ".json" (the JSON-twin suffix), no control characters, not
+# starting with "~" (reserved for hashed ids), and short enough for the route's limit.
+_UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]|^~|^\.\.?$|\.json$", re.IGNORECASE)
+
+
+def url_id(code: str) -> str:
+    """The id of an area, row or descriptor as it appears in URLs: the code when safe, else "~" and a
+    hash of it (resolved back by the views through the snapshot)."""
+    if len(code) <= URL_ID_PLAIN and not _UNSAFE.search(code):
+        return code
+    return "~" + hashlib.blake2b(code.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _unhash(snap: Snapshot, ident: str) -> str:
+    """The code behind a hashed url_id() in this snapshot (areas, rows and descriptors), or `ident`."""
+    if not ident.startswith("~"):
+        return ident
+    table: dict[str, str] | None = getattr(snap, "_url_ids", None)  # built once per snapshot
+    if table is None:
+        table = {}
+        for code in (*(a.code for a in snap.fw.areas), *snap.rows, *snap.descriptors):
+            h = url_id(code)
+            if h != code:
+                table[h] = code
+        snap._url_ids = table  # type: ignore[attr-defined]
+    return table.get(ident, ident)
+
+
+def find_descriptor(snap: Snapshot, ident: str) -> tuple[Area, LevelRow, Descriptor] | None:
+    return snap.descriptors.get(ident) or snap.descriptors.get(_unhash(snap, ident))
 
 
 class Urls:
@@ -31,13 +71,13 @@ class Urls:
         return self.prefix or "/"
 
     def area(self, code: str) -> str:
-        return f"{self.prefix}/areas/{quote(code, safe='')}"
+        return f"{self.prefix}/areas/{quote(url_id(code), safe='')}"
 
     def level(self, row_id: str) -> str:
-        return f"{self.prefix}/levels/{quote(row_id, safe='')}"
+        return f"{self.prefix}/levels/{quote(url_id(row_id), safe='')}"
 
     def compare(self, a: str | None = None, b: str | None = None) -> str:
-        q = {k: v for k, v in (("a", a), ("b", b)) if v}
+        q = {k: url_id(v) for k, v in (("a", a), ("b", b)) if v}
         return f"{self.prefix}/compare" + (f"?{urlencode(q)}" if q else "")
 
     def errata(self) -> str:
@@ -47,13 +87,14 @@ class Urls:
         return "/oked" + (f"?{urlencode({'code': code})}" if code else "")
 
     def source(self, span: SourceSpan | None = None) -> str:
-        if span is None:
+        if span is None or span.line_start < 1:
             return f"{self.prefix}/source"
         return f"{self.prefix}/source?from={span.line_start}&to={span.line_end}#L{span.line_start}"
 
 
 def span_dict(span: SourceSpan | None, urls: Urls) -> dict[str, Any] | None:
-    if span is None:
+    """Where a text stands in the source, with a link; None when it has no source lines (imports)."""
+    if span is None or span.line_start < 1 or span.line_end < span.line_start:
         return None
     return {"line_start": span.line_start, "line_end": span.line_end, "url": urls.source(span)}
 
@@ -171,16 +212,16 @@ def row_full(snap: Snapshot, area: Area, r: LevelRow, lang: str, urls: Urls) -> 
 
 def _area(snap: Snapshot, code: str) -> Area:
     try:
-        return snap.fw.area(code)
+        return snap.fw.area(_unhash(snap, code))
     except KeyError:
-        codes = ", ".join(a.code for a in snap.fw.areas)
-        raise ApiError(404, f"no area {code!r} in framework {snap.fw.id!r}; areas are {codes}") from None
+        codes = ", ".join(a.code[:40] for a in snap.fw.areas[:20]) + (", …" if len(snap.fw.areas) > 20 else "")
+        raise ApiError(404, f"no area {code[:100]!r} in framework {snap.fw.id!r}; areas are {codes}") from None
 
 
 def _row(snap: Snapshot, row_id: str) -> tuple[Area, LevelRow]:
-    hit = snap.rows.get(row_id)
+    hit = snap.rows.get(row_id) or snap.rows.get(_unhash(snap, row_id))
     if hit is None:
-        raise ApiError(404, f"no level row {row_id!r} in framework {snap.fw.id!r} (row ids look like "
+        raise ApiError(404, f"no level row {row_id[:100]!r} in framework {snap.fw.id!r} (row ids look like "
                             f"{next(iter(snap.rows), '3.1-07')!r})")
     return hit
 
@@ -195,8 +236,10 @@ def get_snapshot(catalog: Catalog, framework_id: str) -> Snapshot:
 
 # --- pages ----------------------------------------------------------------------------------------
 
-def home(snap: Snapshot, catalog: Catalog, lang: str, urls: Urls) -> dict[str, Any]:
+def home(snap: Snapshot, catalog: Catalog, lang: str, urls: Urls, offset: int = 0) -> dict[str, Any]:
     fw = snap.fw
+    offset = max(0, min(offset, len(fw.areas)))
+    shown = fw.areas[offset:offset + HOME_AREAS_PAGE]
     statements = []
     for role in ("definition", "users", "purpose", "use"):
         for s in fw.statements_with_role(role):
@@ -210,7 +253,8 @@ def home(snap: Snapshot, catalog: Catalog, lang: str, urls: Urls) -> dict[str, A
         "framework": framework_brief(snap, lang, urls),
         "statements": statements,
         "strategic_goals": goals,
-        "areas": [area_brief(snap, a, lang, urls) for a in fw.areas],
+        "areas": [area_brief(snap, a, lang, urls) for a in shown],
+        "areas_page": _page(len(fw.areas), offset, HOME_AREAS_PAGE, urls.home()),
         "counts": {"areas": len(fw.areas), "rows": sum(len(a.levels) for a in fw.areas),
                    "descriptors": len(snap.descriptors), "errata": len(fw.errata)},
         "frameworks": [{"id": i.id, "title": i.title, "status": i.status, "kind": i.kind, "origin": i.origin,
@@ -222,6 +266,26 @@ def catalog_default(catalog: Catalog) -> str:
     return catalog.default_id
 
 
+def _page(total: int, offset: int, size: int, base: str) -> dict[str, Any]:
+    """Where a paged list stands: counts and links to the previous and next pages (None at the ends)."""
+    def at(off: int) -> str:
+        return base + ("?" + urlencode({"offset": off}) if off else "")
+
+    return {"total": total, "offset": offset, "size": size,
+            "prev_url": at(max(0, offset - size)) if offset > 0 else None,
+            "next_url": at(offset + size) if offset + size < total else None}
+
+
+def _nav_areas(snap: Snapshot, area: Area, lang: str, urls: Urls) -> list[dict[str, Any]]:
+    """The areas around `area` for an area page's navigation: all of them when few, else a window."""
+    areas = snap.fw.areas
+    if len(areas) <= MAX_NAV_AREAS:
+        return [area_brief(snap, a, lang, urls) for a in areas]
+    i = next(n for n, a in enumerate(areas) if a is area)
+    lo = max(0, min(i - MAX_NAV_AREAS // 2, len(areas) - MAX_NAV_AREAS))
+    return [area_brief(snap, a, lang, urls) for a in areas[lo:lo + MAX_NAV_AREAS]]
+
+
 def matrix(snap: Snapshot, code: str, lang: str, urls: Urls) -> dict[str, Any]:
     area = _area(snap, code)
     notes = [{"id": n.id, "text": n.text, "translation": translated(snap, n.id, n.text, lang)}
@@ -230,7 +294,9 @@ def matrix(snap: Snapshot, code: str, lang: str, urls: Urls) -> dict[str, Any]:
         "page": "matrix",
         "framework": framework_brief(snap, lang, urls),
         "area": area_brief(snap, area, lang, urls),
-        "areas": [area_brief(snap, a, lang, urls) for a in snap.fw.areas],
+        "areas": _nav_areas(snap, area, lang, urls),
+        "areas_total": len(snap.fw.areas),
+        "all_areas_url": urls.home(),
         "oked": [{"code": o.code, "name": o.name.get("kk", ""),
                   "name_translation": translated(snap, f"oked.{area.code}.{o.code}", o.name.get("kk", ""), lang),
                   "errata": list(o.errata), "source": span_dict(o.source, urls)} for o in area.oked],
@@ -277,9 +343,7 @@ def _crosswalks(r: LevelRow, lang: str, fid: str) -> dict[str, Any] | None:
 
 
 def compare(snap: Snapshot, a: str | None, b: str | None, lang: str, urls: Urls) -> dict[str, Any]:
-    choices = [{"area": ar.code, "area_title": primary(ar.title),
-                "rows": [{"id": r.id, "label": r.label, "nqf_level": r.nqf_level} for r in ar.levels]}
-               for ar in snap.fw.areas]
+    choices = _compare_choices(snap, a, b)
     out: dict[str, Any] = {"page": "compare", "framework": framework_brief(snap, lang, urls), "choices": choices,
                            "a": None, "b": None, "columns": None, "summary": None}
     if not a or not b:
@@ -301,6 +365,24 @@ def compare(snap: Snapshot, a: str | None, b: str | None, lang: str, urls: Urls)
               for c, lst in changes.items()}
     out["summary"] = {"same_area": area_a.code == area_b.code, "nqf_delta": rb.nqf_level - ra.nqf_level,
                       "counts": counts}
+    return out
+
+
+def _compare_choices(snap: Snapshot, a: str | None, b: str | None) -> list[dict[str, Any]]:
+    """The pickers' rows: every row when there are few, else the areas of a and b and the first areas up
+    to MAX_COMPARE_CHOICES rows (a 20,000-area import would give megabytes of options)."""
+    picked = {snap.rows[x][0].code for x in (a and _unhash(snap, a), b and _unhash(snap, b)) if x in snap.rows}
+    out, rows = [], 0
+    for ar in snap.fw.areas:
+        if rows >= MAX_COMPARE_CHOICES and ar.code not in picked:
+            continue
+        levels = ar.levels if ar.code in picked else ar.levels[:max(0, MAX_COMPARE_CHOICES - rows)]
+        if not levels:
+            continue
+        rows += len(levels)
+        out.append({"area": ar.code, "area_title": primary(ar.title),
+                    "rows": [{"id": r.id, "value": url_id(r.id), "label": r.label, "nqf_level": r.nqf_level}
+                             for r in levels]})
     return out
 
 
@@ -376,7 +458,7 @@ def search(snap: Snapshot, q: str, lang: str, area: str | None, column: str | No
     if len(q) > MAX_QUERY_CHARS:
         raise ApiError(422, f"query too long: {len(q)} characters, at most {MAX_QUERY_CHARS}")
     if area is not None:
-        _area(snap, area)
+        area = _area(snap, area).code
     if column is not None and column not in COLUMNS:
         raise ApiError(422, f"unknown column {column!r}; columns are {', '.join(COLUMNS)}")
     fn = _engine("qualframe.search.engine", "search")
@@ -410,8 +492,16 @@ def match(snap: Snapshot, text: str, limit: int, ui_lang: str, urls: Urls) -> di
         res = fn(text, limit=limit)
     except ValueError as exc:
         raise ApiError(422, str(exc)) from None
+    return {"page": "match", "text": text, "lang": res.get("lang"), "limit": limit,
+            "truncated": bool(res.get("truncated", False)),
+            "suggestions": suggestion_views(snap, res.get("suggestions", []), ui_lang, urls)}
+
+
+def suggestion_views(snap: Snapshot, found: list[dict[str, Any]], ui_lang: str, urls: Urls) -> list[dict[str, Any]]:
+    """Match suggestions as the pages show them (match page, catalogue review): level links, and each piece
+    of evidence with the official Kazakh text, its source lines and the UI language's translation."""
     suggestions = []
-    for s in res.get("suggestions", []):
+    for s in found:
         item = dict(s)
         item["level_url"] = urls.level(s["row_id"])
         hit = snap.rows.get(s["row_id"])
@@ -433,5 +523,4 @@ def match(snap: Snapshot, text: str, limit: int, ui_lang: str, urls: Urls) -> di
             ev_out.append(e)
         item["evidence"] = ev_out
         suggestions.append(item)
-    return {"page": "match", "text": text, "lang": res.get("lang"), "limit": limit,
-            "truncated": bool(res.get("truncated", False)), "suggestions": suggestions}
+    return suggestions

@@ -17,7 +17,7 @@ from qualframe.interop.case import API_PREFIX as CASE_PREFIX
 from qualframe.web import schemas as s
 from qualframe.web import views
 from qualframe.web.errors import ApiError
-from qualframe.web.http import ERRORS, json_response, qf, snapshot
+from qualframe.web.http import ERRORS, AsciiInt, heavy, json_response, qf, snapshot
 from qualframe.web.views import Urls
 
 API_PREFIX = "/api/v1"
@@ -25,6 +25,9 @@ router = APIRouter(prefix=API_PREFIX, responses=ERRORS)
 
 LangQ = Annotated[s.Lang, Query(description="language of the attached unofficial translations")]
 FidP = Annotated[str, Path(max_length=100, description="framework id, e.g. kz-ict-sqf-2013")]
+# Area codes and row ids as in the answers' `url`s: the code itself, or "~" + a hash when the code is not URL-safe
+AreaQ = Annotated[str | None, Query(max_length=views.MAX_URL_ID)]
+NqfQ = Annotated[AsciiInt | None, Query(ge=1, le=8)]
 
 
 def _ok(request: Request, data: Any, cacheable: bool = True) -> Response:
@@ -104,7 +107,8 @@ def list_areas(request: Request, fid: FidP, lang: LangQ = "kk") -> Response:
 
 @router.get("/frameworks/{fid}/areas/{code}", response_model=s.AreaFull,
             summary="One area: OKED codes and the level matrix (rows × three columns)")
-def get_area(request: Request, fid: FidP, code: Annotated[str, Path(max_length=40)], lang: LangQ = "kk") -> Response:
+def get_area(request: Request, fid: FidP, code: Annotated[str, Path(max_length=views.MAX_URL_ID)],
+             lang: LangQ = "kk") -> Response:
     snap, urls = snapshot(request, fid)
     m = views.matrix(snap, code, lang, urls)
     return _ok(request, {"framework": fid, "area": m["area"], "oked": m["oked"], "rows": m["rows"],
@@ -112,11 +116,10 @@ def get_area(request: Request, fid: FidP, code: Annotated[str, Path(max_length=4
 
 
 @router.get("/frameworks/{fid}/levels", response_model=s.RowList, summary="Level rows, optionally filtered")
-def list_levels(request: Request, fid: FidP, area: Annotated[str | None, Query(max_length=40)] = None,
-                nqf_level: Annotated[int | None, Query(ge=1, le=8)] = None) -> Response:
+def list_levels(request: Request, fid: FidP, area: AreaQ = None, nqf_level: NqfQ = None) -> Response:
     snap, urls = snapshot(request, fid)
     if area is not None:
-        views._area(snap, area)
+        area = views._area(snap, area).code
     rows = [views.row_brief(a, r, urls) for a, r in snap.fw.rows()
             if (area is None or a.code == area) and (nqf_level is None or r.nqf_level == nqf_level)]
     return _ok(request, {"framework": fid, "count": len(rows), "levels": rows})
@@ -124,7 +127,7 @@ def list_levels(request: Request, fid: FidP, area: Annotated[str | None, Query(m
 
 @router.get("/frameworks/{fid}/levels/{row_id}", response_model=s.RowFull,
             summary="One level row with its descriptors and their source lines")
-def get_level(request: Request, fid: FidP, row_id: Annotated[str, Path(max_length=100)],
+def get_level(request: Request, fid: FidP, row_id: Annotated[str, Path(max_length=views.MAX_URL_ID)],
               lang: LangQ = "kk") -> Response:
     snap, urls = snapshot(request, fid)
     a, r = views._row(snap, row_id)
@@ -139,12 +142,12 @@ def _descriptor_with_row(snap: views.Snapshot, a: Any, r: Any, d: Any, lang: str
 
 
 @router.get("/frameworks/{fid}/descriptors", response_model=s.DescriptorList, summary="Descriptors, filtered")
-def list_descriptors(request: Request, fid: FidP, area: Annotated[str | None, Query(max_length=40)] = None,
+def list_descriptors(request: Request, fid: FidP, area: AreaQ = None,
                      column: Annotated[s.ColumnName | None, Query()] = None,
-                     nqf_level: Annotated[int | None, Query(ge=1, le=8)] = None, lang: LangQ = "kk") -> Response:
+                     nqf_level: NqfQ = None, lang: LangQ = "kk") -> Response:
     snap, urls = snapshot(request, fid)
     if area is not None:
-        views._area(snap, area)
+        area = views._area(snap, area).code
     out = [_descriptor_with_row(snap, a, r, d, lang, urls) for a, r, d in snap.descriptors.values()
            if (area is None or a.code == area) and (column is None or d.column == column)
            and (nqf_level is None or r.nqf_level == nqf_level)]
@@ -153,10 +156,10 @@ def list_descriptors(request: Request, fid: FidP, area: Annotated[str | None, Qu
 
 @router.get("/frameworks/{fid}/descriptors/{descriptor_id}", response_model=s.DescriptorWithRow,
             summary="One descriptor, citable by id")
-def get_descriptor(request: Request, fid: FidP, descriptor_id: Annotated[str, Path(max_length=120)],
+def get_descriptor(request: Request, fid: FidP, descriptor_id: Annotated[str, Path(max_length=views.MAX_URL_ID)],
                    lang: LangQ = "kk") -> Response:
     snap, urls = snapshot(request, fid)
-    hit = snap.descriptors.get(descriptor_id)
+    hit = views.find_descriptor(snap, descriptor_id)
     if hit is None:
         raise ApiError(404, f"no descriptor {descriptor_id!r} in framework {fid!r} (ids look like 3.1-07-c1)")
     return _ok(request, _descriptor_with_row(snap, *hit, lang, urls))
@@ -164,13 +167,17 @@ def get_descriptor(request: Request, fid: FidP, descriptor_id: Annotated[str, Pa
 
 @router.get("/frameworks/{fid}/compare", response_model=s.CompareOut,
             summary="Two level rows side by side: what changes from a to b")
-def compare(request: Request, fid: FidP, a: Annotated[str, Query(max_length=100, description="row id, e.g. 3.1-06")],
-            b: Annotated[str, Query(max_length=100, description="row id, e.g. 3.1-07")],
-            lang: LangQ = "kk") -> Response:
-    snap, urls = snapshot(request, fid)
-    data = views.compare(snap, a, b, lang, urls)
-    return _ok(request, {"framework": fid, "a": data["a"], "b": data["b"], "columns": data["columns"],
-                         "summary": data["summary"]})
+async def compare(request: Request, fid: FidP,
+                  a: Annotated[str, Query(max_length=views.MAX_URL_ID, description="row id, e.g. 3.1-06")],
+                  b: Annotated[str, Query(max_length=views.MAX_URL_ID, description="row id, e.g. 3.1-07")],
+                  lang: LangQ = "kk") -> Response:
+    def run() -> Response:
+        snap, urls = snapshot(request, fid)
+        data = views.compare(snap, a, b, lang, urls)
+        return _ok(request, {"framework": fid, "a": data["a"], "b": data["b"], "columns": data["columns"],
+                             "summary": data["summary"]})
+
+    return await heavy(request, run)
 
 
 @router.get("/frameworks/{fid}/errata", response_model=s.ErrataList, summary="Anomalies of the source text")
@@ -196,8 +203,8 @@ def lookup_oked(request: Request, fid: FidP, code: Annotated[str, Path(max_lengt
 
 @router.get("/frameworks/{fid}/source", response_model=s.SourceOut,
             summary="Lines of the source text (all, or from..to)")
-def get_source(request: Request, fid: FidP, from_: Annotated[int | None, Query(alias="from", ge=1)] = None,
-               to: Annotated[int | None, Query(ge=1)] = None) -> Response:
+def get_source(request: Request, fid: FidP, from_: Annotated[AsciiInt | None, Query(alias="from", ge=1)] = None,
+               to: Annotated[AsciiInt | None, Query(ge=1)] = None) -> Response:
     snap, urls = snapshot(request, fid)
     data = views.source(snap, from_, to, "kk", urls, all_lines=False)
     data.pop("page")
@@ -206,34 +213,40 @@ def get_source(request: Request, fid: FidP, from_: Annotated[int | None, Query(a
 
 
 @router.get("/search", response_model=s.SearchOut, summary="Full-text search over the descriptors (kk, ru, en)")
-def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=views.MAX_QUERY_CHARS)],
-           lang: Annotated[s.Lang | None, Query(description="query language; omitted: detected")] = None,
-           area: Annotated[str | None, Query(max_length=40)] = None,
-           column: Annotated[s.ColumnName | None, Query()] = None,
-           limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
-    web = qf(request)
-    snap, urls = snapshot(request, web.default_id)
-    data = views.search(snap, q, lang or "auto", area, column, limit, lang or "kk", urls)
-    data.pop("page")
-    return _ok(request, data)
+async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=views.MAX_QUERY_CHARS)],
+                 lang: Annotated[s.Lang | None, Query(description="query language; omitted: detected")] = None,
+                 area: AreaQ = None,
+                 column: Annotated[s.ColumnName | None, Query()] = None,
+                 limit: Annotated[AsciiInt, Query(ge=1, le=50)] = 10) -> Response:
+    def run() -> Response:
+        web = qf(request)
+        snap, urls = snapshot(request, web.default_id)
+        data = views.search(snap, q, lang or "auto", area, column, limit, lang or "kk", urls)
+        data.pop("page")
+        return _ok(request, data)
+
+    return await heavy(request, run)
 
 
-def _match(request: Request, text: str, limit: int, cacheable: bool) -> Response:
-    web = qf(request)
-    snap, urls = snapshot(request, web.default_id)
-    data = views.match(snap, text, limit, "kk", urls)
-    data.pop("page")
-    return _ok(request, data, cacheable)
+async def _match(request: Request, text: str, limit: int, cacheable: bool) -> Response:
+    def run() -> Response:
+        web = qf(request)
+        snap, urls = snapshot(request, web.default_id)
+        data = views.match(snap, text, limit, "kk", urls)
+        data.pop("page")
+        return _ok(request, data, cacheable)
+
+    return await heavy(request, run)
 
 
 @router.get("/match", response_model=s.MatchOut, summary="Suggest levels for a job (short text in the URL)")
-def match_get(request: Request, text: Annotated[str, Query(min_length=1, max_length=1500)],
-              limit: Annotated[int, Query(ge=1, le=20)] = 5) -> Response:
-    return _match(request, text, limit, True)
+async def match_get(request: Request, text: Annotated[str, Query(min_length=1, max_length=views.MAX_MATCH_GET_CHARS)],
+                    limit: Annotated[AsciiInt, Query(ge=1, le=20)] = 5) -> Response:
+    return await _match(request, text, limit, True)
 
 
 @router.post("/match", response_model=s.MatchOut,
              summary="Suggest levels for a job description, with the evidence behind each suggestion")
-def match_post(request: Request, body: Annotated[s.MatchIn, Body()]) -> Response:
-    return _match(request, body.text, body.limit, False)
+async def match_post(request: Request, body: Annotated[s.MatchIn, Body()]) -> Response:
+    return await _match(request, body.text, body.limit, False)
 

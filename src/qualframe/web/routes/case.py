@@ -19,126 +19,47 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from qualframe import __version__
-from qualframe.dataset import load
-from qualframe.interop.case import API_PREFIX, build_package
-from qualframe.interop.case_mapping import identified_objects
+from qualframe.interop.case import API_PREFIX
 from qualframe.interop.case_spec import CLASSES, dtype, openapi_components
 from qualframe.interop.common import base_url
-from qualframe.store.case import KIND, stored_packages
-from qualframe.web.cache import mark_cacheable
+from qualframe.web.cache import mark_cacheable, raw_query
+from qualframe.web.caseindex import INDEX, CaseIndex, compact
+from qualframe.web.http import heavy
+from qualframe.web.imsx import status_info
 
 router = APIRouter(prefix=API_PREFIX, include_in_schema=False)
 
 JSON_TYPE = "application/json"
 DISCOVERY_FILE = "imscasev1p1_openapi3_v1p0.json"
+_INT_RE = re.compile(r"-?[0-9]{1,9}")
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
-def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+_dumps = compact
 
 
-@dataclass
-class CaseIndex:
-    """Every servable object of every package, by identifier, with the package bytes precomputed."""
-
-    base: str
-    documents: list[dict[str, Any]] = field(default_factory=list)  # CFDocument form, in framework order
-    objects: dict[str, tuple[str, dict[str, Any], str]] = field(default_factory=dict)  # id → (kind, obj, doc id)
-    packages: dict[str, bytes] = field(default_factory=dict)  # doc id → compact package JSON
-    item_assocs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    doc_links: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def add(self, pkg: dict[str, Any]) -> None:
-        doc = pkg["CFDocument"]
-        doc_id = doc["identifier"]
-        if doc_id in self.packages:
-            return  # the same document twice (should not happen: imports refuse it)
-        self.packages[doc_id] = _dumps(pkg)
-        link = {"title": doc["title"], "identifier": doc_id, "uri": doc["uri"]}
-        self.doc_links[doc_id] = link
-        self.documents.append({**doc, "CFPackageURI": {
-            "title": doc["title"], "identifier": doc_id, "uri": f"{self.base}{API_PREFIX}/CFPackages/{doc_id}"}})
-        by_id: dict[str, dict[str, Any]] = {doc_id: self.documents[-1]}
-        for i in pkg.get("CFItems", ()):
-            by_id[i["identifier"]] = {**i, "CFDocumentURI": link}
-        for a in pkg.get("CFAssociations", ()):
-            by_id[a["identifier"]] = {**a, "CFDocumentURI": link}
-            for end in (a["originNodeURI"]["identifier"], a["destinationNodeURI"]["identifier"]):
-                self.item_assocs.setdefault(end, []).append(a)
-        for lst in pkg.get("CFDefinitions", {}).values():
-            if isinstance(lst, list):
-                for o in lst:
-                    by_id[o["identifier"]] = o
-        for r in pkg.get("CFRubrics", ()):
-            by_id[r["identifier"]] = r
-        for ident, kind in identified_objects(pkg):
-            self.objects.setdefault(ident, (kind, by_id[ident], doc_id))
-
-
-class _IndexCache:
-    """One CaseIndex per store state (the response cache's generation), rebuilt on the next request."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: Any = None
-        self._index: CaseIndex | None = None
-
-    def get(self, request: Request) -> CaseIndex:
-        web = getattr(request.app.state, "qf", None)
-        key = (id(web), web.cache.generation if web is not None else 0)
-        idx = self._index
-        if idx is not None and self._key == key:
-            return idx
-        with self._lock:
-            if self._index is None or self._key != key:
-                self._index = _build_index(web)
-                self._key = key
-            return self._index
-
-
-_cache = _IndexCache()
-
-
-def _build_index(web: Any) -> CaseIndex:
-    idx = CaseIndex(base_url())
-    if web is None:
-        idx.add(build_package(load(), idx.base))
+async def _index(request: Request) -> CaseIndex:
+    """The CASE index of the store's current state; (re)built in a worker thread under admission control."""
+    web = getattr(request.app.state, "qf", None)
+    idx = INDEX.current(web)
+    if idx is not None:
         return idx
-    imported = None
-    for info in sorted(web.catalog.infos(), key=lambda i: (i.id != web.default_id, i.id)):
-        if info.kind == KIND:
-            if imported is None:
-                imported = stored_packages(web.store)
-            if info.id in imported:
-                idx.add(imported[info.id])
-        else:
-            idx.add(build_package(web.catalog.get(info.id).fw, idx.base))
-    return idx
+    if web is None:
+        return await anyio.to_thread.run_sync(INDEX.get, web)
+    return await heavy(request, INDEX.get, web)
 
 
 # --- responses --------------------------------------------------------------------------------------
-
-
-def status_info(description: str, minor: str, field_name: str = "sourcedId") -> dict[str, Any]:
-    return {
-        "imsx_codeMajor": "failure",
-        "imsx_severity": "error",
-        "imsx_description": description,
-        "imsx_codeMinor": {"imsx_codeMinorField": [
-            {"imsx_codeMinorFieldName": field_name, "imsx_codeMinorFieldValue": minor}]},
-    }
 
 
 def _error(status: int, description: str, minor: str, field_name: str = "sourcedId",
@@ -153,11 +74,11 @@ def _ok(request: Request, body: bytes, headers: dict[str, str] | None = None) ->
     return Response(body, media_type=JSON_TYPE, headers={"cache-control": "public, max-age=300", **(headers or {})})
 
 
-def _lookup(request: Request, sourced_id: str, kinds: tuple[str, ...], what: str) -> Any:
+async def _lookup(request: Request, sourced_id: str, kinds: tuple[str, ...], what: str) -> Any:
     """(kind, object, doc id) for an identifier of one of `kinds`, or an error Response."""
     if not _UUID_RE.fullmatch(sourced_id):
         return _error(404, f"Invalid UUID: {sourced_id[:80]!r} is not a lower-case RFC 4122 UUID", "invalid_uuid")
-    hit = _cache.get(request).objects.get(sourced_id)
+    hit = (await _index(request)).objects.get(sourced_id)
     if hit is None or hit[0] not in kinds:
         return _error(404, f"Unknown Object: no {what} with identifier {sourced_id}", "unknownobject")
     return hit
@@ -212,6 +133,7 @@ def _match(doc: dict[str, Any], clause: tuple[str, str, str]) -> bool:
 
 
 @router.get("/CFDocuments")
+@raw_query  # validates its query itself (unknown parameters are a 400): the whole query keys the cache
 async def get_all_cf_documents(request: Request) -> Response:
     """getAllCFDocuments: the frameworks this provider serves."""
     q = request.query_params
@@ -220,17 +142,16 @@ async def get_all_cf_documents(request: Request) -> Response:
     if unknown:
         return _error(400, f"unknown query parameter {unknown[0]!r}; known: {', '.join(sorted(known))}",
                       "invalid_selection_field", unknown[0])
-    try:
-        limit = int(q.get("limit", DEFAULT_LIMIT))
-        offset = int(q.get("offset", 0))
-    except ValueError:
-        bad = "limit" if not q.get("limit", "1").lstrip("-").isdigit() else "offset"
-        return _error(400, f"{bad} must be an integer", "invalid_selection_field", bad)
+    for name in ("limit", "offset"):  # ASCII digits only: int() also reads "1_0" and "１０"
+        if name in q and not _INT_RE.fullmatch(q[name]):
+            return _error(400, f"{name} must be an integer", "invalid_selection_field", name)
+    limit = int(q.get("limit", DEFAULT_LIMIT))
+    offset = int(q.get("offset", 0))
     if limit < 1 or limit > MAX_LIMIT:
         return _error(400, f"limit must be between 1 and {MAX_LIMIT}", "invalid_selection_field", "limit")
     if offset < 0:
         return _error(400, "offset must be 0 or more", "invalid_selection_field", "offset")
-    docs = list(_cache.get(request).documents)
+    docs = list((await _index(request)).documents)
     if "filter" in q:
         parsed = _parse_filter(q["filter"])
         if isinstance(parsed, str):
@@ -285,7 +206,7 @@ def _page_links(request: Request, total: int, limit: int, offset: int) -> str:
 
 @router.get("/CFDocuments/{sourcedId}")
 async def get_cf_document(request: Request, sourcedId: str) -> Response:
-    hit = _lookup(request, sourcedId, ("CFDocument",), "CFDocument")
+    hit = await _lookup(request, sourcedId, ("CFDocument",), "CFDocument")
     if isinstance(hit, Response):
         return hit
     return _ok(request, _dumps(hit[1]))
@@ -293,15 +214,15 @@ async def get_cf_document(request: Request, sourcedId: str) -> Response:
 
 @router.get("/CFPackages/{sourcedId}")
 async def get_cf_package(request: Request, sourcedId: str) -> Response:
-    hit = _lookup(request, sourcedId, ("CFDocument",), "CFDocument (package)")
+    hit = await _lookup(request, sourcedId, ("CFDocument",), "CFDocument (package)")
     if isinstance(hit, Response):
         return hit
-    return _ok(request, _cache.get(request).packages[sourcedId])
+    return _ok(request, (await _index(request)).packages[sourcedId])
 
 
 @router.get("/CFItems/{sourcedId}")
 async def get_cf_item(request: Request, sourcedId: str) -> Response:
-    hit = _lookup(request, sourcedId, ("CFItem",), "CFItem")
+    hit = await _lookup(request, sourcedId, ("CFItem",), "CFItem")
     if isinstance(hit, Response):
         return hit
     return _ok(request, _dumps(hit[1]))
@@ -309,7 +230,7 @@ async def get_cf_item(request: Request, sourcedId: str) -> Response:
 
 @router.get("/CFAssociations/{sourcedId}")
 async def get_cf_association(request: Request, sourcedId: str) -> Response:
-    hit = _lookup(request, sourcedId, ("CFAssociation",), "CFAssociation")
+    hit = await _lookup(request, sourcedId, ("CFAssociation",), "CFAssociation")
     if isinstance(hit, Response):
         return hit
     return _ok(request, _dumps(hit[1]))
@@ -317,10 +238,10 @@ async def get_cf_association(request: Request, sourcedId: str) -> Response:
 
 @router.get("/CFItemAssociations/{sourcedId}")
 async def get_cf_item_associations(request: Request, sourcedId: str) -> Response:
-    hit = _lookup(request, sourcedId, ("CFItem",), "CFItem")
+    hit = await _lookup(request, sourcedId, ("CFItem",), "CFItem")
     if isinstance(hit, Response):
         return hit
-    assocs = _cache.get(request).item_assocs.get(sourcedId, [])
+    assocs = (await _index(request)).item_assocs.get(sourcedId, [])
     if not assocs:
         return _error(404, f"Unknown Object: CFItem {sourcedId} has no associations", "unknownobject")
     return _ok(request, _dumps({"CFItem": hit[1], "CFAssociations": assocs}))
@@ -328,7 +249,7 @@ async def get_cf_item_associations(request: Request, sourcedId: str) -> Response
 
 def _set_endpoint(kind: str, set_key: str) -> Any:
     async def endpoint(request: Request, sourcedId: str) -> Response:
-        hit = _lookup(request, sourcedId, (kind,), kind)
+        hit = await _lookup(request, sourcedId, (kind,), kind)
         if isinstance(hit, Response):
             return hit
         return _ok(request, _dumps({set_key: [hit[1]]}))
@@ -337,7 +258,7 @@ def _set_endpoint(kind: str, set_key: str) -> Any:
 
 def _single_endpoint(kind: str) -> Any:
     async def endpoint(request: Request, sourcedId: str) -> Response:
-        hit = _lookup(request, sourcedId, (kind,), kind)
+        hit = await _lookup(request, sourcedId, (kind,), kind)
         if isinstance(hit, Response):
             return hit
         return _ok(request, _dumps(hit[1]))

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from qualframe.accounts import policy, values
 from qualframe.accounts.policy import ROLES, Principal
 from qualframe.store import accounts as acc
+from qualframe.store import credentials as cstore
 from qualframe.web import auth
 from qualframe.web.http import ERRORS, json_response, page_lang, qf, render
 
@@ -36,7 +37,8 @@ def org_data(request: Request, slug: str, p: Principal | None) -> dict[str, Any]
     with store.engine.connect() as conn, auth.http_errors():
         org = acc.need_org(conn, slug)
         data: dict[str, Any] = {"page": "org", **org.to_dict(), "name": org.name(page_lang(request)),
-                                "url": f"/orgs/{org.slug}", "api_url": f"/api/v1/orgs/{org.slug}"}
+                                "url": f"/orgs/{org.slug}", "api_url": f"/api/v1/orgs/{org.slug}",
+                                "did": cstore.centre_did(conn, org)}  # the centre's signing DID (did:key)
         if policy.allowed(p, "org.members.read", slug):
             data["members"] = [m.to_dict() for m in acc.members(conn, org)]
         if policy.allowed(p, "org.tokens.manage", slug):

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from qualframe.store.standards import cards_on_row
 from qualframe.web import auth, views
 from qualframe.web.errors import ApiError
-from qualframe.web.http import page_lang, qf, render
+from qualframe.web.http import AsciiInt, heavy, page_lang, qf, render
 from qualframe.web.i18n import LANGS
 from qualframe.web.views import Urls
 
@@ -39,9 +41,10 @@ def _both(path: str):
 
 
 @_both("/")
-def home(request: Request, fid: str | None = None) -> Response:
+def home(request: Request, fid: str | None = None,
+         offset: Annotated[AsciiInt, Query(ge=0, le=10_000_000)] = 0) -> Response:
     snap, urls, lang = _ctx(request, fid)
-    return render(request, "home.html", views.home(snap, qf(request).catalog, lang, urls))
+    return render(request, "home.html", views.home(snap, qf(request).catalog, lang, urls, offset))
 
 
 @router.get("/frameworks")
@@ -69,14 +72,21 @@ def areas(request: Request, fid: str | None = None) -> Response:
 @_both("/levels/{row_id}")
 def level(request: Request, row_id: str, fid: str | None = None) -> Response:
     snap, urls, lang = _ctx(request, fid)
-    return render(request, "level.html", views.level(snap, row_id, lang, urls))
+    data = views.level(snap, row_id, lang, urls)
+    if snap.info.id == qf(request).default_id:  # professional standards are built on the default framework
+        data["standard_cards"] = cards_on_row(qf(request).store, row_id)
+    return render(request, "level.html", data)
 
 
 @_both("/compare")
-def compare(request: Request, a: Annotated[str | None, Query(max_length=100)] = None,
-            b: Annotated[str | None, Query(max_length=100)] = None, fid: str | None = None) -> Response:
-    snap, urls, lang = _ctx(request, fid)
-    return render(request, "compare.html", views.compare(snap, a or None, b or None, lang, urls))
+async def compare(request: Request, a: Annotated[str | None, Query(max_length=views.MAX_URL_ID)] = None,
+                  b: Annotated[str | None, Query(max_length=views.MAX_URL_ID)] = None,
+                  fid: str | None = None) -> Response:
+    def run() -> Response:
+        snap, urls, lang = _ctx(request, fid)
+        return render(request, "compare.html", views.compare(snap, a or None, b or None, lang, urls))
+
+    return await heavy(request, run)
 
 
 @_both("/errata")
@@ -86,8 +96,8 @@ def errata(request: Request, fid: str | None = None) -> Response:
 
 
 @_both("/source")
-def source(request: Request, from_: Annotated[int | None, Query(alias="from")] = None,
-           to: int | None = None, fid: str | None = None) -> Response:
+def source(request: Request, from_: Annotated[AsciiInt | None, Query(alias="from")] = None,
+           to: Annotated[AsciiInt | None, Query()] = None, fid: str | None = None) -> Response:
     snap, urls, lang = _ctx(request, fid)
     return render(request, "source.html", views.source(snap, from_, to, lang, urls))
 
@@ -99,10 +109,16 @@ def oked(request: Request, code: Annotated[str | None, Query(max_length=40)] = N
 
 
 @router.get("/search")
-def search(request: Request, q: Annotated[str | None, Query(max_length=views.MAX_QUERY_CHARS)] = None,
-           area: Annotated[str | None, Query(max_length=20)] = None,
-           column: Annotated[str | None, Query(max_length=20)] = None,
-           limit: Annotated[int, Query(ge=1, le=50)] = 20) -> Response:
+async def search(request: Request, q: Annotated[str | None, Query(max_length=views.MAX_QUERY_CHARS)] = None,
+                 area: Annotated[str | None, Query(max_length=views.MAX_URL_ID)] = None,
+                 column: Annotated[str | None, Query(max_length=20)] = None,
+                 limit: Annotated[AsciiInt, Query(ge=1, le=50)] = 20) -> Response:
+    if q and q.strip():
+        return await heavy(request, _search_page, request, q, area, column, limit)
+    return await anyio.to_thread.run_sync(_search_page, request, q, area, column, limit)  # the empty form
+
+
+def _search_page(request: Request, q: str | None, area: str | None, column: str | None, limit: int) -> Response:
     snap, urls, lang = _ctx(request, None)
     data = {"page": "search", "query": q or "", "area": area or None, "column": column or None, "limit": limit,
             "results": None, "error": None, "areas": [a.code for a in snap.fw.areas],
@@ -135,15 +151,19 @@ def _match_page(request: Request, text: str | None, limit: int) -> Response:
 
 
 @router.get("/match")
-def match_get(request: Request, text: Annotated[str | None, Query(max_length=1500)] = None,
-              limit: Annotated[int, Query(ge=1, le=20)] = 5) -> Response:
-    return _match_page(request, text, limit)
+async def match_get(request: Request, text: Annotated[str | None, Query(max_length=views.MAX_MATCH_GET_CHARS)] = None,
+                    limit: Annotated[AsciiInt, Query(ge=1, le=20)] = 5) -> Response:
+    if text and text.strip():
+        return await heavy(request, _match_page, request, text, limit)
+    return await anyio.to_thread.run_sync(_match_page, request, text, limit)  # the empty form
 
 
 @router.post("/match", dependencies=[Depends(auth.csrf_protect)])  # public (see PUBLIC_WRITES), CSRF-checked
-def match_post(request: Request, text: Annotated[str, Form(max_length=views.MAX_MATCH_CHARS)] = "",
-               limit: Annotated[int, Form(ge=1, le=20)] = 5) -> Response:
-    return _match_page(request, text, limit)
+async def match_post(request: Request, text: Annotated[str, Form(max_length=views.MAX_MATCH_CHARS)] = "",
+                     limit: Annotated[AsciiInt, Form(ge=1, le=20)] = 5) -> Response:
+    if text and text.strip():
+        return await heavy(request, _match_page, request, text, limit)
+    return await anyio.to_thread.run_sync(_match_page, request, text, limit)  # the empty form
 
 
 @router.get("/lang")

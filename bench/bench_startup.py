@@ -1,0 +1,115 @@
+"""`qualframe serve` startup: seconds from spawning the process to its first 200, fresh and existing database.
+
+Spawns `qualframe serve` on a free loopback port with a fresh temporary SQLite database (first run:
+schema, then the shipped framework is loaded), polls `/levels/3.1-07.json` until it answers 200, and
+stops the server; then the same on the database that run left behind (nothing to migrate or load).
+With $QUALFRAME_BENCH_PG_URL (an empty PostgreSQL database; its public schema is dropped and recreated)
+the fresh/existing pair is measured on PostgreSQL too. Prints medians of `QUALFRAME_BENCH_REPEAT` runs
+(default 5). Targets (issue 8): fresh ≤ 2 s, existing ≤ 1 s. Next to the wall-clock time it prints the
+server's CPU seconds (user + system, from /proc) at its first 200, which other load on a shared machine
+disturbs less.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPEAT = int(os.environ.get("QUALFRAME_BENCH_REPEAT", "5"))
+TARGETS = {"fresh": 2.0, "existing": 1.0}
+CLI = [sys.executable, "-c", "from qualframe.cli import main; main()"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (all its threads), or NaN where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def first_200(db: str, cwd: Path, timeout: float = 60.0) -> tuple[float, float]:
+    """(wall seconds, server CPU seconds) from spawning `qualframe serve --db DB` to its first 200 answer."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/levels/3.1-07.json"
+    env = {k: v for k, v in os.environ.items() if k != "QUALFRAME_DATABASE_URL"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*CLI, "serve", "--db", db, "--port", str(port)], cwd=cwd, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while time.perf_counter() - t0 < timeout:
+            if proc.poll() is not None:
+                raise RuntimeError(f"serve exited {proc.returncode}: {proc.stderr.read().decode()[-500:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - t0, _cpu_seconds(proc.pid)
+            except OSError:
+                time.sleep(0.01)
+        raise RuntimeError(f"no 200 from {url} within {timeout} s")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def _reset_pg(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _report(backend: str, fresh: list[tuple[float, float]], existing: list[tuple[float, float]]) -> None:
+    for case, runs in (("fresh", fresh), ("existing", existing)):
+        samples = [w for w, _ in runs]
+        med = statistics.median(samples)
+        cpu = statistics.median(c for _, c in runs)
+        target = TARGETS[case]
+        flag = "ok" if med <= target else "OVER TARGET"
+        print(f"  {backend:<10} {case:<8} database: median {med:5.2f} s  (min {min(samples):.2f}, "
+              f"max {max(samples):.2f}, n={len(samples)}; server CPU {cpu:.2f} s)  target ≤ {target:.0f} s  "
+              f"{flag}", flush=True)
+
+
+def main() -> None:
+    print(f"qualframe serve: spawn → first 200 (median of {REPEAT}):")
+    fresh: list[tuple[float, float]] = []
+    existing: list[tuple[float, float]] = []
+    for _ in range(REPEAT):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = f"sqlite:///{tmp}/q.db"
+            fresh.append(first_200(db, Path(tmp)))
+            existing.append(first_200(db, Path(tmp)))
+    _report("SQLite", fresh, existing)
+    pg = os.environ.get("QUALFRAME_BENCH_PG_URL")
+    if not pg:
+        print("  PostgreSQL: skipped ($QUALFRAME_BENCH_PG_URL not set)")
+        return
+    fresh, existing = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(REPEAT):
+            _reset_pg(pg)
+            fresh.append(first_200(pg, Path(tmp)))
+            existing.append(first_200(pg, Path(tmp)))
+    _report("PostgreSQL", fresh, existing)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""Commands for recognition centres: `qualframe centre key create|rotate SLUG`, `qualframe programme add`,
+`qualframe assessment add`, `qualframe credential issue|revoke|suspend|unsuspend`.
+
+They open the database like the accounts commands (--db, else $QUALFRAME_DATABASE_URL, else var/qualframe.db),
+record every change in the audit trail as "cli:<os user>", and take --json. Signing needs the operator's
+key-encryption key ($QUALFRAME_SECRET_KEY or $QUALFRAME_SECRET_KEY_FILE); private keys are never printed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from qualframe.cli.accounts import DbOpt, JsonOpt, _store
+from qualframe.cli.output import console, fail, print_json
+
+T = TypeVar("T")
+
+
+def _write(store: Any, op: Callable[[Any], T]) -> T:
+    """Run `op(tx)` in an audited transaction; expected failures become one error line and exit 1."""
+    from qualframe.accounts.values import InvalidValue
+    from qualframe.credentials.keys import SecretKeyMissing
+    from qualframe.credentials.recognition import RecognitionError
+    from qualframe.store.accounts import AccountError, Actor, audited
+
+    try:
+        with audited(store, Actor.cli()) as tx:
+            return op(tx)
+    except AccountError as exc:
+        fail(exc.message)
+    except (InvalidValue, RecognitionError, SecretKeyMissing) as exc:
+        fail(str(exc))
+
+
+def _kek() -> Any:
+    from qualframe.credentials.keys import KeyEncryptionKey, SecretKeyMissing
+
+    try:
+        return KeyEncryptionKey.from_environment()
+    except SecretKeyMissing as exc:
+        fail(str(exc))
+
+
+# --- centre keys --------------------------------------------------------------------------------------------
+
+def key_create(slug: Annotated[str, typer.Argument(help="The recognition centre's slug.")], db: DbOpt = None,
+               json_out: JsonOpt = False) -> None:
+    """Generate the centre's Ed25519 signing key (sealed under the key-encryption key)."""
+    _key(slug, db, json_out, rotate=False)
+
+
+def key_rotate(slug: Annotated[str, typer.Argument(help="The recognition centre's slug.")], db: DbOpt = None,
+               json_out: JsonOpt = False) -> None:
+    """Replace the centre's signing key; old keys are kept so what they signed keeps verifying."""
+    _key(slug, db, json_out, rotate=True)
+
+
+def _key(slug: str, db: str | None, json_out: bool, *, rotate: bool) -> None:
+    from qualframe.store import credentials as cs
+
+    kek = _kek()
+    with _store(db) as store:
+        key = _write(store, lambda tx: (cs.rotate_key if rotate else cs.create_key)(tx, slug, kek))
+    if json_out:
+        print_json({"org": slug, **key.to_dict()})
+    else:
+        console.print(f"{slug}: new signing key {key.key_id}\nDID {key.did}"
+                      + (" (older keys retired, still verifying)" if rotate else ""), highlight=False)
+
+
+# --- programmes and assessments ------------------------------------------------------------------------------
+
+def programme_add(
+    slug: Annotated[str, typer.Argument(help="The recognition centre's slug.")],
+    row: Annotated[str, typer.Option("--row", help="Framework row, e.g. 3.1-07.")],
+    title: Annotated[str, typer.Option("--title", help="The qualification's name as certificates state it.")],
+    method: Annotated[list[str], typer.Option("--method", help="test, practical, portfolio or interview "
+                                                                "(repeatable).")],
+    rule: Annotated[list[str] | None, typer.Option("--rule", help="Pass rule per column: COLUMN=all or "
+                                                                   "COLUMN=N (at least N met); default all.")] = None,
+    descriptor: Annotated[list[str] | None, typer.Option("--descriptor", help="Covered descriptor id "
+                                                                              "(repeatable; default: the whole row).")
+                          ] = None,
+    validity_years: Annotated[int, typer.Option(help="Years a certificate is valid.", min=1, max=50)] = 5,
+    db: DbOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Define a qualification programme of a recognition centre on a framework row."""
+    from qualframe.dataset import DEFAULT_FRAMEWORK_ID
+    from qualframe.store import credentials as cs
+    from qualframe.store import prepare
+
+    rules: dict[str, str] = {}
+    for r in rule or []:
+        col, sep, val = r.partition("=")
+        if not sep:
+            fail(f"--rule {r!r}: expected COLUMN=all or COLUMN=N")
+        rules[col] = val
+    with _store(db) as store:
+        prepare(store)
+        fw = store.get_framework(DEFAULT_FRAMEWORK_ID)
+        prog = _write(store, lambda tx: cs.add_programme(tx, slug, fw, row_id=row, title=title,
+                                                         descriptors=descriptor or None, methods=method,
+                                                         rules=rules, validity_years=validity_years))
+    if json_out:
+        print_json(prog.to_dict())
+    else:
+        d = prog.to_dict()
+        console.print(f"programme {prog.id} of {slug}: «{prog.title}» on row {d['row_id']}, "
+                      f"{sum(len(v) for v in d['descriptors'].values())} descriptors, methods "
+                      f"{', '.join(d['methods'])}, pass rule "
+                      + "; ".join(f"{c}: {v}" for c, v in d["pass_rules"].items()), highlight=False)
+
+
+def assessment_add(
+    slug: Annotated[str, typer.Argument(help="The recognition centre's slug.")],
+    programme: Annotated[int, typer.Option("--programme", help="Programme id.")],
+    name: Annotated[str, typer.Option("--name", help="The candidate's full name.")],
+    on: Annotated[str, typer.Option("--date", help="Assessment date, YYYY-MM-DD.")],
+    assessor: Annotated[list[str], typer.Option("--assessor", help="An assessor's name (repeatable).")],
+    results: Annotated[Path | None, typer.Option("--results", help="JSON file: descriptor id -> "
+                                                                   "{met, evidence}.")] = None,
+    all_met: Annotated[bool, typer.Option("--all-met", help="Every covered descriptor met.")] = False,
+    iin: Annotated[str | None, typer.Option("--iin", help="The candidate's IIN (checked; kept only as a keyed "
+                                                          "hash).")] = None,
+    db: DbOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Record an assessment; its outcome follows from the programme's pass rules."""
+    from qualframe.store import credentials as cs
+
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        fail(f"--date {on!r}: expected YYYY-MM-DD")
+    with _store(db) as store:
+        with store.engine.connect() as conn:
+            prog = _write_free(lambda: cs.get_programme(conn, slug, programme))
+        if results is not None:
+            try:
+                given = json.loads(results.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                fail(f"--results {results}: {exc}")
+        elif all_met:
+            given = {d: {"met": True, "evidence": ""} for ids in prog.spec["descriptors"].values() for d in ids}
+        else:
+            fail("give --results FILE or --all-met")
+        secret = cs.iin_key(store) if iin else None
+        a = _write(store, lambda tx: cs.record_assessment(tx, slug, programme_id=programme, candidate_name=name,
+                                                          assessed_on=day, assessors=assessor, results=given,
+                                                          iin=iin, iin_secret=secret))
+    if json_out:
+        print_json(a.to_dict())
+    else:
+        console.print(f"assessment {a.id} of {slug}: {a.candidate_name}, {a.outcome['outcome']} ("
+                      + "; ".join(f"{c}: {v['summary']}" for c, v in a.outcome["columns"].items()) + ")",
+                      highlight=False)
+
+
+def _write_free(fn: Callable[[], T]) -> T:
+    from qualframe.store.accounts import AccountError
+
+    try:
+        return fn()
+    except AccountError as exc:
+        fail(exc.message)
+
+
+# --- certificates -------------------------------------------------------------------------------------------
+
+def issue(
+    slug: Annotated[str, typer.Argument(help="The recognition centre's slug.")],
+    assessment: Annotated[int, typer.Argument(help="The id of a passed assessment.")],
+    consent: Annotated[str, typer.Option("--consent", help="How the public register shows the holder's name: "
+                                                           "full or masked.")] = "masked",
+    out: Annotated[Path | None, typer.Option("--out", help="Write the signed credential (JSON) here.")] = None,
+    db: DbOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Issue the certificate (a signed OpenBadgeCredential) of a passed assessment."""
+    from qualframe.store import credentials as cs
+
+    kek = _kek()
+    with _store(db) as store:
+        cert = _write(store, lambda tx: cs.issue_certificate(tx, slug, assessment, kek, consent=consent))
+    if out is not None:
+        out.write_text(cert.credential_json, encoding="utf-8")
+    if json_out:
+        print_json({**cert.to_dict(), "verifiableCredential": cert.credential})
+    else:
+        console.print(f"certificate {cert.number} issued to {cert.holder_display()} (register shows "
+                      f"{cert.holder_consent} name), valid {cert.public_dict()['valid_from'][:10]} to "
+                      f"{(cert.public_dict()['valid_until'] or '')[:10]}"
+                      + (f"; credential written to {out}" if out else ""), highlight=False)
+
+
+def _status(number: str, action: str, reason: str, db: str | None, json_out: bool) -> None:
+    from qualframe.store import credentials as cs
+
+    with _store(db) as store:
+        cert = _write(store, lambda tx: cs.set_status(tx, number.strip().upper(), action, reason))
+    if json_out:
+        print_json(cert.to_dict())
+    else:
+        console.print(f"certificate {cert.number}: {cert.status}", highlight=False)
+
+
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit trail).")]
+NumberArg = Annotated[str, typer.Argument(help="Certificate number, e.g. KAZCERT-2026-000001.")]
+
+
+def revoke(number: NumberArg, reason: ReasonOpt, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Revoke a certificate (final)."""
+    _status(number, "revoke", reason, db, json_out)
+
+
+def suspend(number: NumberArg, reason: ReasonOpt, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Suspend a certificate until unsuspended."""
+    _status(number, "suspend", reason, db, json_out)
+
+
+def unsuspend(number: NumberArg, reason: ReasonOpt, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Lift a suspension."""
+    _status(number, "unsuspend", reason, db, json_out)
+
+
+def add_credential_commands(group: typer.Typer) -> None:
+    """The centre's commands in the `credential` group (next to `verify`)."""
+    group.command("issue")(issue)
+    group.command("revoke")(revoke)
+    group.command("suspend")(suspend)
+    group.command("unsuspend")(unsuspend)
+
+
+def register(app: typer.Typer) -> None:
+    centre = typer.Typer(help="Recognition centres: signing keys.", no_args_is_help=True)
+    key = typer.Typer(help="The centre's Ed25519 signing keys.", no_args_is_help=True)
+    key.command("create")(key_create)
+    key.command("rotate")(key_rotate)
+    centre.add_typer(key, name="key")
+    app.add_typer(centre, name="centre")
+    programme = typer.Typer(help="Qualification programmes of recognition centres.", no_args_is_help=True)
+    programme.command("add")(programme_add)
+    app.add_typer(programme, name="programme")
+    assessment = typer.Typer(help="Assessments of candidates.", no_args_is_help=True)
+    assessment.command("add")(assessment_add)
+    app.add_typer(assessment, name="assessment")
