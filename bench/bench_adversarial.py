@@ -196,7 +196,8 @@ def _import(store: Any, pkg: dict[str, Any]) -> str:
     from qualframe.interop.case_import import parse_package_bytes
     from qualframe.store.case import import_package
 
-    return import_package(parse_package_bytes(json.dumps(pkg).encode("utf-8"), "bench.json"), store).framework_id
+    data = json.dumps(pkg, ensure_ascii=False).encode("utf-8")
+    return import_package(parse_package_bytes(data, "bench.json"), store).framework_id
 
 
 def _start_server(db_url: str, port: int, **env: str) -> Any:
@@ -329,7 +330,7 @@ def web() -> None:
     import case_gen
 
     t0 = time.perf_counter()
-    big = case_gen.flat(20_000, tag="bench-big", statements={i: f"Statement {i}: " + "ш" * 380
+    big = case_gen.flat(20_000, tag="bench-big", statements={i: f"Statement {i}: " + "ш" * 30
                                                                 for i in range(20_000)})
     _import(store, big)
     print(f"  imported a flat 20,000-item package in {time.perf_counter() - t0:.1f} s")

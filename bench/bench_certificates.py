@@ -93,7 +93,8 @@ def issue_and_verify(url: str, label: str, batch: int) -> None:
     times = timeit(verify, repeat=len(sample), warmup=2)
     print(f"   {label}: verify through the store (proof, issuer register, both status lists from the cache): "
           f"{fmt_ms(times)}, {1 / statistics.median(times):.0f}/s on one core")
-    lid = int(store.engine.connect().exec_driver_sql("SELECT min(id) FROM status_lists").scalar())
+    with store.engine.connect() as conn:
+        lid = int(conn.exec_driver_sql("SELECT min(id) FROM status_lists").scalar())
     hits = timeit(lambda: cs.signed_status_list(store, lid, "revocation", lambda: kek), repeat=200)
     print(f"   {label}: status list fetch from the cache (131,072 entries, signed): {fmt_ms(hits)}")
 
@@ -160,7 +161,12 @@ def register_lookup(url: str, rows: int) -> None:
     print(f"   PostgreSQL: register look-up by number among {rows:,}: median "
           f"{statistics.median(times) * 1000:.2f} ms, p99 {p99:.2f} ms (target <= 10 ms; unique index on number)")
     it2 = iter(numbers)
-    prefix = timeit(lambda: cs.search_certificates(store.engine.connect(), next(it2)[:-2]), repeat=200)
+
+    def search() -> None:
+        with store.engine.connect() as conn:
+            assert cs.search_certificates(conn, next(it2)[:-2])
+
+    prefix = timeit(search, repeat=200)
     print(f"   PostgreSQL: register search by number prefix (?q=): {fmt_ms(prefix)}")
     store.close()
 

@@ -252,7 +252,7 @@ def test_engines_unavailable_is_503(client, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_bodies_and_queries_are_limited(client) -> None:
     _error(client.get(f"{BASE}/levels/3.1-07?x=" + "a" * 3000), 414, "uri_too_long")
-    big = json.dumps({"text": "a" * 130000})  # the limit is 6 bytes per allowed character (20,000) + 4 KiB
+    big = json.dumps({"text": "a" * 200000})  # the limit is 9 bytes per allowed character (20,000) + 4 KiB
     _error(client.post("/api/v1/match", content=big, headers={"content-type": "application/json"}),
            413, "payload_too_large")
 

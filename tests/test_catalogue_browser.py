@@ -150,7 +150,7 @@ def test_upload_progress_review_export(page, server, shots: Path, tmp_path: Path
 def test_self_assessment(page, shots: Path) -> None:
     page.goto("/lang?to=en&next=/self-assessment")
     page.select_option("#row", "3.1-04")
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
     page.wait_for_url("**/self-assessment?row=3.1-04")
     radios = page.locator("fieldset.assess-row")
     assert radios.count() == 3

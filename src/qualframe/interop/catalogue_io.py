@@ -8,9 +8,10 @@ Reading (`read_catalogue`):
 
 * size and shape limits first (`MAX_BYTES`, `MAX_ROWS`, `FIELD_LIMITS`); a file over a limit is refused
   whole with a message naming the limit;
-* CSV encoding: a BOM decides (UTF-8, UTF-16 LE/BE); else strict UTF-8; else UTF-16 without BOM when
-  every other byte is NUL; else charset-normalizer restricted to the Cyrillic single-byte code pages
-  Excel writes here (cp1251 for Russian, kz1048 for Kazakh), cp1251 when it cannot tell;
+* CSV encoding: a BOM decides (UTF-8, UTF-16 LE/BE); else UTF-16 without BOM when the NUL bytes sit on
+  one side (UTF-8 would accept them); else strict UTF-8; else charset-normalizer restricted to the
+  Cyrillic single-byte code pages Excel writes here (cp1251 for Russian, kz1048 for Kazakh), cp1251
+  when it cannot tell;
 * CSV delimiter: `csv.Sniffer` restricted to , ; TAB |, checked against the header (the delimiter
   that yields the most known column names wins when the sniffer's guess does not);
 * XLSX: openpyxl in read-only mode, first sheet, cached values; the archive's uncompressed size is
@@ -146,19 +147,21 @@ def decode(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise CatalogueFileError(f"the file starts with a {enc} byte-order mark but is not valid {enc} "
                                          f"(byte {exc.start})") from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    # UTF-16 without a BOM first: its ASCII half is NUL bytes, which UTF-8 would accept
     sample = data[:4096]
     if len(sample) >= 4:
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        if odd > len(sample) // 4 or even > len(sample) // 4:
+        # a text file has no NUL bytes; UTF-16 has them on one side (the ASCII characters' high byte)
+        if max(odd, even) > len(sample) // 32 and min(odd, even) * 10 < max(odd, even):
             enc = "utf-16-le" if odd > even else "utf-16-be"
             try:
                 return data.decode(enc), enc
             except UnicodeDecodeError:
                 pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     enc = _guess_codepage(data)
     return data.decode(enc, errors="replace"), enc
 

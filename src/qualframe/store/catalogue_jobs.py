@@ -144,7 +144,13 @@ def queue_for(url: str) -> Any:
 
 def enqueue(url: str, job_id: int) -> None:
     """Put a job on the queue (after the transaction that created it committed)."""
-    queue_for(url).place_task(job_id)
+    h = queue_for(url)
+    try:
+        h.place_task(job_id)
+    except Exception:  # e.g. the queue's tables were dropped with the schema since this process made them
+        h.storage.database.close()
+        h.storage.create_tables()
+        h.place_task(job_id)
 
 
 def recover(url: str) -> list[int]:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -39,7 +40,6 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -147,7 +147,11 @@ class StatusListCacheRow(Base):
 
 class CertificateRow(Base):
     __tablename__ = "certificates"
-    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_index"),
+        # prefix search (?q=) with LIKE 'X%': PostgreSQL uses a btree only with the pattern operator class
+        Index("ix_certificates_number_prefix", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False,
@@ -603,9 +607,11 @@ def search_certificates(conn: Connection, q: str, limit: int = 20) -> list[Certi
     q = (q or "").strip().upper()
     if not q or len(q) > 100:
         return []
+    exact = find_certificate(conn, q)
+    if exact is not None:
+        return [exact]
     escaped = re.sub(r"([\\%_])", r"\\\1", q)
-    rows = conn.execute(_CERT_SELECT.where(or_(CertificateRow.number == q,
-                                               CertificateRow.number.like(escaped + "%", escape="\\")))
+    rows = conn.execute(_CERT_SELECT.where(CertificateRow.number.like(escaped + "%", escape="\\"))
                         .order_by(CertificateRow.number).limit(min(limit, MAX_SEARCH))).all()
     return [_certificate(r) for r in rows]
 

@@ -73,12 +73,6 @@ def _coarse_diff(a: str, b: str) -> tuple[tuple[str, str], ...]:
     return (("-", a), ("+", b))
 
 
-def _dice(x: Counter[str], y: Counter[str]) -> float:
-    """Shared words (as multisets) over all words: an upper bound of SequenceMatcher's ratio."""
-    n = sum(x.values()) + sum(y.values())
-    return 2 * sum((x & y).values()) / n if n else 1.0
-
-
 class _Budget:
     def __init__(self, work: int) -> None:
         self.left = work
@@ -97,23 +91,23 @@ def _all_pairs(la: list[list[str]], lb: list[list[str]]) -> list[tuple[float, in
 
 
 def _candidate_pairs(a: tuple[Descriptor, ...], b: tuple[Descriptor, ...], la: list[list[str]],
-                     lb: list[list[str]], budget: _Budget) -> list[tuple[float, int, int]]:
+                     lb: list[list[str]]) -> list[tuple[float, int, int]]:
     """Scores for the pairs worth looking at: equal texts, then for each descriptor of b the few of a
-    that share most of its rarest words. Linear in the descriptors (times the small constants above)."""
+    that share most of its rarest words, scored by shared distinct words (Dice). Linear in the
+    descriptors, times the small constants above."""
     scores: list[tuple[float, int, int]] = []
     by_text: dict[str, list[int]] = defaultdict(list)
     for i, x in enumerate(a):
         by_text[x.text].append(i)
-    bags_a = [Counter(w) for w in la]
+    sets_a = [frozenset(w) for w in la]
+    sets_b = [frozenset(w) for w in lb]
     df: Counter[str] = Counter()
-    for bag in bags_a:
-        df.update(bag.keys())
-    for w in lb:
-        df.update(set(w))
+    for ws in (*sets_a, *sets_b):
+        df.update(ws)
     postings: dict[str, list[int]] = defaultdict(list)
-    for i, bag in enumerate(bags_a):
-        for w in bag:
-            if len(postings[w]) < MAX_POSTING:
+    for i, ws in enumerate(sets_a):
+        for w in ws:
+            if df[w] <= MAX_POSTING:  # a common word tells nothing apart: it does not vote
                 postings[w].append(i)
     taken: Counter[str] = Counter()  # equal texts pair in order: the k-th in b with the k-th in a
     for j, y in enumerate(b):
@@ -122,34 +116,65 @@ def _candidate_pairs(a: tuple[Descriptor, ...], b: tuple[Descriptor, ...], la: l
             scores.append((1.0, same[taken[y.text]], j))
             taken[y.text] += 1
             continue
-        bag_b = Counter(lb[j])
-        rare = sorted(bag_b, key=lambda w: (df[w], w))[:RARE_WORDS]
+        sb = sets_b[j]
+        rare = sorted((w for w in sb if w in postings), key=lambda w: (df[w], w))[:RARE_WORDS]
         shared: Counter[int] = Counter()
         for w in rare:
-            shared.update(postings.get(w, ()))
+            shared.update(postings[w])
         for i, _ in shared.most_common(CANDIDATES):
-            score = _dice(bags_a[i], bag_b)
-            if score >= PAIR_THRESHOLD and budget.take(la[i], lb[j]):
-                score = SequenceMatcher(None, la[i], lb[j], autojunk=False).ratio()
-            scores.append((score, i, j))
+            sa = sets_a[i]
+            scores.append((2 * len(sa & sb) / (len(sa) + len(sb)), i, j))
     return scores
+
+
+def _fast_diff(wa: list[str], wb: list[str], budget: _Budget) -> tuple[tuple[tuple[str, str], ...], int]:
+    """(word diff, words matched) of two word lists: common prefix and suffix around one replaced middle
+    (linear), or SequenceMatcher on the middles when they share words and the budget allows."""
+    la, lb = [w.lower() for w in wa], [w.lower() for w in wb]
+    p = 0
+    while p < len(la) and p < len(lb) and la[p] == lb[p]:
+        p += 1
+    q = 0
+    while q < len(la) - p and q < len(lb) - p and la[-1 - q] == lb[-1 - q]:
+        q += 1
+    ma, mb = la[p:len(la) - q], lb[p:len(lb) - q]
+    out: list[tuple[str, str]] = [("=", " ".join(wb[:p]))] if p else []
+    matched = p + q
+    if ma and mb and not set(ma).isdisjoint(mb) and budget.take(ma, mb):
+        sm = SequenceMatcher(None, ma, mb, autojunk=False)
+        for op, i1, i2, j1, j2 in sm.get_opcodes():
+            if op == "equal":
+                out.append(("=", " ".join(wb[p + j1:p + j2])))
+                matched += j2 - j1
+            else:
+                if i2 > i1:
+                    out.append(("-", " ".join(wa[p + i1:p + i2])))
+                if j2 > j1:
+                    out.append(("+", " ".join(wb[p + j1:p + j2])))
+    else:
+        if ma:
+            out.append(("-", " ".join(wa[p:len(wa) - q])))
+        if mb:
+            out.append(("+", " ".join(wb[p:len(wb) - q])))
+    if q:
+        out.append(("=", " ".join(wb[len(wb) - q:])))
+    return tuple(out), matched
 
 
 def compare_column(a: tuple[Descriptor, ...], b: tuple[Descriptor, ...]) -> list[Change]:
     """Pair descriptors greedily by similarity (best first); unpaired ones are added or removed.
 
-    Small columns (every shipped row) score all pairs; larger ones only candidate pairs (equal texts,
-    shared rare words), so the cost stays near-linear; both cap the words per descriptor and the
-    total diff work (WORK_BUDGET).
+    Small columns (every shipped row) score all pairs with SequenceMatcher, as always; larger ones only
+    candidate pairs (equal texts, shared rare words) by shared words, and their diffs are linear
+    (prefix, suffix, one middle) unless the middles share words. Words per descriptor and SequenceMatcher
+    work per column are capped (MAX_WORDS, WORK_BUDGET), so the cost stays near-linear.
     """
     la = [_words(x.text.lower())[:MAX_WORDS] for x in a]
     lb = [_words(y.text.lower())[:MAX_WORDS] for y in b]
     budget = _Budget(WORK_BUDGET)
     pair_work = sum(len(x) for x in la) * sum(len(y) for y in lb)
-    if len(a) * len(b) <= ALL_PAIRS_MAX and pair_work <= WORK_BUDGET // 4:
-        scores = _all_pairs(la, lb)
-    else:
-        scores = _candidate_pairs(a, b, la, lb, budget)
+    small = len(a) * len(b) <= ALL_PAIRS_MAX and pair_work <= WORK_BUDGET // 4
+    scores = _all_pairs(la, lb) if small else _candidate_pairs(a, b, la, lb)
     scores.sort(reverse=True)
     pair_of_b: dict[int, tuple[int, float]] = {}
     used_a: set[int] = set()
@@ -167,10 +192,15 @@ def compare_column(a: tuple[Descriptor, ...], b: tuple[Descriptor, ...]) -> list
             x = a[i]
             if x.text == y.text:
                 out.append(Change("same", x, y, 1.0, (("=", y.text),)))
-            elif budget.take(la[i], lb[j]):
+            elif small and budget.take(la[i], lb[j]):
                 out.append(Change("changed", x, y, round(score, 3), word_diff(x.text, y.text)))
             else:
-                out.append(Change("changed", x, y, round(score, 3), _coarse_diff(x.text, y.text)))
+                wa, wb = _words(x.text)[:MAX_WORDS], _words(y.text)[:MAX_WORDS]
+                diff, matched = _fast_diff(wa, wb, budget)
+                if len(wa) < len(_words(x.text)) or len(wb) < len(_words(y.text)):
+                    diff = _coarse_diff(x.text, y.text)  # a diff of cut texts would misquote them
+                sim = 2 * matched / (len(wa) + len(wb)) if wa or wb else 1.0
+                out.append(Change("changed", x, y, round(sim, 3), diff))
         else:
             out.append(Change("added", None, y, 0.0, (("+", y.text),)))
     for i, x in enumerate(a):

@@ -51,8 +51,9 @@ AsciiInt = Annotated[int, BeforeValidator(_ascii_int)]
 
 # JSON overhead of a request body around its text field(s)
 BODY_OVERHEAD = 4096
-# Bytes one character may take in a body: 3 in UTF-8, 6 as a JSON \uXXXX escape or a %XX%XX form field
-BYTES_PER_CHAR = 6
+# Bytes one character may take in a query string or body: 3 in UTF-8, 6 as a JSON \uXXXX escape, 9 as
+# percent-encoded UTF-8 (%E4%B8%AD) in a query string or form field
+BYTES_PER_CHAR = 9
 
 
 def text_body_limit(max_chars: int) -> int:
@@ -62,7 +63,7 @@ def text_body_limit(max_chars: int) -> int:
 
 
 # path -> query-string limit, for routes whose text parameter may exceed Settings.max_query_bytes once
-# percent-encoded (500 Cyrillic characters are 3,000 bytes); other parameters fit in the 512 bytes added
+# percent-encoded (500 Chinese characters are 4,500 bytes); other parameters fit in the 512 bytes added
 QUERY_LIMITS: dict[str, int] = {
     "/api/v1/search": BYTES_PER_CHAR * views.MAX_QUERY_CHARS + 512,
     "/search": BYTES_PER_CHAR * views.MAX_QUERY_CHARS + 512,

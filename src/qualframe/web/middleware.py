@@ -2,7 +2,7 @@
 
 In order, for each HTTP request it:
 1. rejects over-long paths and query strings (414) and over-size bodies (413); a route with a text
-   parameter or body has its own limit, 6 bytes per allowed character (any script, percent-encoded or
+   parameter or body has its own limit, 9 bytes per allowed character (any script, percent-encoded or
    JSON-escaped), else the default applies; streamed bodies are counted as they arrive;
 2. turns `/x.json` into `/x` with a JSON flag, and `Accept: application/json` into the same flag;
 3. looks at most every few seconds whether another process (re)loaded a framework;
@@ -127,7 +127,7 @@ class QualframeMiddleware:
         self.app = app
         self.cache = cache
         self.max_query = max_query
-        # routes whose text parameter may need more (6 bytes per allowed character), never above 16 KiB
+        # routes whose text parameter may need more (9 bytes per allowed character), never above 16 KiB
         self.query_limits = {p: min(n, 16 * 1024) for p, n in (query_limits or {}).items()}
         self.max_path = max_path
         self.max_body = max_body
@@ -231,7 +231,7 @@ class QualframeMiddleware:
             if entry is None and inm:
                 known = self.cache.validators(key)
                 if known is not None and _validators_match(inm, known):
-                    await _send_304(send, known, gz)  # the body was evicted, its validators were not
+                    await _send_304(send, known, inm)  # the body was evicted, its validators were not
                     return
             if entry is None:
                 res = self.cache.resources.get(orig_path)
@@ -385,8 +385,8 @@ def _validators_match(inm: bytes, v: Validators) -> bool:
     return _etag_matches(inm, v.etag) or (v.gzip_etag is not None and _etag_matches(inm, v.gzip_etag))
 
 
-async def _send_304(send: Send, v: Validators, gz: bool) -> None:
-    etag = v.gzip_etag if gz and v.gzip_etag is not None else v.etag
+async def _send_304(send: Send, v: Validators, inm: bytes) -> None:
+    etag = v.etag if _etag_matches(inm, v.etag) or v.gzip_etag is None else v.gzip_etag  # the one the client has
     headers = [*v.headers, (b"etag", etag), *SECURITY_HEADERS]
     await send({"type": "http.response.start", "status": 304, "headers": headers})
     await send({"type": "http.response.body", "body": b""})

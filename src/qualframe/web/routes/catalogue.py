@@ -33,6 +33,7 @@ from qualframe.web import auth, views
 from qualframe.web.compare import compare_rows
 from qualframe.web.errors import ApiError
 from qualframe.web.http import BODY_LIMITS, ERRORS, json_response, page_lang, qf, render, snapshot, template_context
+from qualframe.web.schemas import ErrorResponse
 
 log = logging.getLogger("qualframe.web")
 
@@ -599,7 +600,8 @@ class AssessmentIn(BaseModel):
     lang: str = Field("kk", pattern="^(kk|ru|en)$")
 
 
-@api.post("/self-assessments", status_code=201, summary="Create a self-assessment (no account needed)")
+@api.post("/self-assessments", status_code=201, summary="Create a self-assessment (no account needed)",
+          responses={429: {"model": ErrorResponse, "description": "Too many self-assessments from this address"}})
 def self_assessment_api_post(request: Request, body: AssessmentIn) -> Response:
     token = _create_assessment(request, body.row_id, body.ratings, body.lang)
     data = assessment_data(request, token)

@@ -121,6 +121,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("status_list_id", "status_index"),
     )
     op.create_index("ix_certificates_org_id", "certificates", ["org_id"])
+    op.create_index("ix_certificates_number_prefix", "certificates", ["number"],
+                    postgresql_ops={"number": "varchar_pattern_ops"})
 
 
 def downgrade() -> None:
