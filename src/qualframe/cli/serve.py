@@ -71,9 +71,16 @@ def serve(
     os.environ["QUALFRAME_PREPARE"] = "0"
     os.environ.setdefault("QUALFRAME_BASE_URL", f"{scheme}://{host}:{port}")  # URIs in CASE answers and exports
     if worker:
-        from qualframe.store.catalogue_jobs import Worker
+        from qualframe.web.startup import after_first_response
 
-        Worker(url).start()  # daemon threads: they end with the server; an unfinished job resumes later
+        def start_worker() -> None:
+            from qualframe.store.catalogue_jobs import Worker
+
+            Worker(url).start()  # daemon threads: they end with the server; an unfinished job resumes later
+
+        # loading huey, peewee and psycopg would delay the first answer: the worker starts after it (or 10 s
+        # after this point when no request comes, e.g. with several uvicorn workers this process answers none)
+        after_first_response(start_worker, "qualframe-job-worker", timeout=10.0)
     uvicorn.run("qualframe.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 loop="uvloop", http="httptools", log_level=log_level, access_log=False, server_header=False,
                 timeout_graceful_shutdown=5, ssl_certfile=str(ssl_certfile) if ssl_certfile else None,

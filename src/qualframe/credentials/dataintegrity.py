@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from qualframe.credentials.didkey import DidKeyError, resolve_did_key
 from qualframe.credentials.jsonld import CanonicalizationError, canonicalize
 from qualframe.credentials.multibase import MultibaseError, decode_base58btc, encode_base58btc
@@ -222,6 +219,9 @@ def _check_one(
             doc_hash_cache[cache_key] = hashlib.sha256(canonicalize(covered).encode("utf-8")).digest()
     except CanonicalizationError as exc:
         return result("failed", f"proof {index}: cannot canonicalise: {exc}")
+    from cryptography.exceptions import InvalidSignature  # loaded with the first verification, not at start-up
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(key).verify(signature, config_hash + doc_hash_cache[cache_key])
     except (InvalidSignature, ValueError):

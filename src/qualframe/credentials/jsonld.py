@@ -18,8 +18,6 @@ from importlib import resources
 from typing import Any
 
 from cachetools import LRUCache
-from pyld import jsonld
-from pyld.context_resolver import ContextResolver
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
@@ -87,34 +85,42 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
 _RESOLVED_CACHE: dict[str, Any] = {}
 
 
-class _Processor(jsonld.JsonLdProcessor):
-    """pyld with processed contexts memoised across documents.
+@cache
+def _processor_class() -> type:
+    """The pyld processor class; pyld (and requests under it) load on the first canonicalisation, not at
+    import: starting the web app or the CLI does not pay for them."""
+    from pyld import jsonld
 
-    pyld caches a processed context under the id (`_uuid`) of the active context it extends, but a
-    type-scoped context (OB 3.0 scopes one per type) is applied to a fresh clone with a fresh id every time,
-    so the OB context was re-processed for every node of every credential (most of the time of an issue or a
-    verify). Here the result is kept under the id of the *input* active context, the local context object (the
-    shipped contexts are parsed once and held by our resolver cache) and the flags. Processing is deterministic
-    given those, and pyld itself shares processed contexts between documents the same way.
-    """
+    class _Processor(jsonld.JsonLdProcessor):
+        """pyld with processed contexts memoised across documents.
 
-    def _process_context(self, active_ctx: Any, local_ctx: Any, options: Any, override_protected: bool = False,
-                         propagate: bool = True, validate_scoped: bool = True, cycles: Any = None) -> Any:
-        uid = active_ctx.get("_uuid") if isinstance(active_ctx, dict) or hasattr(active_ctx, "get") else None
-        if uid is None or cycles:
-            return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
-                                            validate_scoped, cycles)
-        key = (uid, id(local_ctx), override_protected, propagate, validate_scoped)
-        with _CONTEXT_LOCK:
-            hit = _PROCESSED.get(key)
-        if hit is not None and hit[0] is local_ctx and hit[1] is active_ctx:
-            return hit[2]
-        result = super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
-                                          validate_scoped, cycles)
-        with _CONTEXT_LOCK:
-            # the key's objects are kept alive with the result, so their ids cannot be reused meanwhile
-            _PROCESSED[key] = (local_ctx, active_ctx, result)
-        return result
+        pyld caches a processed context under the id (`_uuid`) of the active context it extends, but a
+        type-scoped context (OB 3.0 scopes one per type) is applied to a fresh clone with a fresh id every time,
+        so the OB context was re-processed for every node of every credential (most of the time of an issue or a
+        verify). Here the result is kept under the id of the *input* active context, the local context object (the
+        shipped contexts are parsed once and held by our resolver cache) and the flags. Processing is deterministic
+        given those, and pyld itself shares processed contexts between documents the same way.
+        """
+
+        def _process_context(self, active_ctx: Any, local_ctx: Any, options: Any, override_protected: bool = False,
+                             propagate: bool = True, validate_scoped: bool = True, cycles: Any = None) -> Any:
+            uid = active_ctx.get("_uuid") if isinstance(active_ctx, dict) or hasattr(active_ctx, "get") else None
+            if uid is None or cycles:
+                return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                                validate_scoped, cycles)
+            key = (uid, id(local_ctx), override_protected, propagate, validate_scoped)
+            with _CONTEXT_LOCK:
+                hit = _PROCESSED.get(key)
+            if hit is not None and hit[0] is local_ctx and hit[1] is active_ctx:
+                return hit[2]
+            result = super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                              validate_scoped, cycles)
+            with _CONTEXT_LOCK:
+                # the key's objects are kept alive with the result, so their ids cannot be reused meanwhile
+                _PROCESSED[key] = (local_ctx, active_ctx, result)
+            return result
+
+    return _Processor
 
 
 _PROCESSED: LRUCache = LRUCache(maxsize=4096)
@@ -122,6 +128,8 @@ _CONTEXT_LOCK = threading.Lock()
 
 
 def _options() -> dict[str, Any]:
+    from pyld.context_resolver import ContextResolver
+
     return {
         "algorithm": "URDNA2015",
         "format": "application/n-quads",
@@ -211,7 +219,9 @@ def _expand_cached(serialized: str) -> list[Any]:
     # proof; pyld does not alter its input, and callers only get copies of the cached value
     document = json.loads(serialized)
     dropped: list[str] = []
-    processor = _Processor(on_property_dropped=lambda prop: dropped.append(str(prop)))
+    from pyld import jsonld
+
+    processor = _processor_class()(on_property_dropped=lambda prop: dropped.append(str(prop)))
     try:
         expanded = processor.expand(document, _options())
     except jsonld.JsonLdError as exc:
@@ -227,9 +237,11 @@ def _expand_cached(serialized: str) -> list[Any]:
 
 @lru_cache(maxsize=256)
 def _canonical_cached(serialized: str) -> str:
+    from pyld import jsonld
+
     try:
         # the expanded form carries no context: normalising it needs no loader and gives the same dataset
-        return _Processor().normalize(_expand_cached(serialized), _options())
+        return _processor_class()().normalize(_expand_cached(serialized), _options())
     except jsonld.JsonLdError as exc:
         raise CanonicalizationError([_root_cause(exc)]) from None
 

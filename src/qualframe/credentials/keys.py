@@ -17,13 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from qualframe.credentials.didkey import decode_public_key_multibase, public_key_multibase, resolve_did_key
+
+# cryptography is imported where a key is derived, made or opened: starting the web app or the CLI does not load it
 
 ENV_SECRET = "QUALFRAME_SECRET_KEY"
 ENV_SECRET_FILE = "QUALFRAME_SECRET_KEY_FILE"
@@ -48,6 +44,10 @@ class KeyEncryptionKey:
     def __init__(self, secret: bytes) -> None:
         if len(secret) < MIN_SECRET_BYTES:
             raise SecretKeyMissing(f"the key-encryption secret must have at least {MIN_SECRET_BYTES} bytes")
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
         derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret)
         self._aead = AESGCM(derived)
 
@@ -81,6 +81,8 @@ class KeyEncryptionKey:
 
     def open(self, blob: bytes, aad: bytes) -> bytes:
         """Decrypt a sealed blob; KeyDecryptionError when the KEK or the binding does not match."""
+        from cryptography.exceptions import InvalidTag
+
         if not blob.startswith(_BLOB_MAGIC) or len(blob) < len(_BLOB_MAGIC) + 12 + 16:
             raise KeyDecryptionError("not a sealed qualframe key")
         nonce = blob[len(_BLOB_MAGIC): len(_BLOB_MAGIC) + 12]
@@ -102,6 +104,9 @@ class Ed25519Signer:
     __slots__ = ("_key", "public_key", "verification_method")
 
     def __init__(self, seed: bytes, verification_method: str | None = None) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         self._key = Ed25519PrivateKey.from_private_bytes(seed)
         self.public_key = self._key.public_key().public_bytes(serialization.Encoding.Raw,
                                                               serialization.PublicFormat.Raw)
@@ -154,6 +159,9 @@ class StoredKey:
 
 def generate_key(kek: KeyEncryptionKey, created: str | None = None) -> StoredKey:
     """A fresh Ed25519 key, its private half sealed under `kek` (so no KEK, no key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     private = Ed25519PrivateKey.generate()
     seed = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                  serialization.NoEncryption())

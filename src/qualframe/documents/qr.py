@@ -7,8 +7,10 @@ printed certificates. The payload is limited so a symbol stays scannable on pape
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import segno
+if TYPE_CHECKING:
+    import segno
 
 MAX_PAYLOAD_BYTES = 512  # a URL of a register page is ~100 bytes; larger symbols get hard to scan on paper
 
@@ -24,6 +26,8 @@ def make_qr(data: str, error: str = "m") -> segno.QRCode:
         raise QrError("empty QR payload")
     if len(raw) > MAX_PAYLOAD_BYTES:
         raise QrError(f"QR payload of {len(raw)} bytes is over the limit of {MAX_PAYLOAD_BYTES}")
+    import segno  # loaded with the first QR code, not when the web app starts
+
     return segno.make_qr(data, error=error, boost_error=True)
 
 

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from qualframe.match.cues import level_signals
 from qualframe.model import Framework
 from qualframe.model.messages import N_
 from qualframe.standards.document import MAIN_TEXT, text_of, walk, walk_children
@@ -158,6 +157,9 @@ def leadership(card: dict[str, Any]) -> list[str]:
     for el, _, _ in walk_children(card, "card"):
         if el["kind"] in ("function", "skill", "ability"):
             texts += [(el.get(MAIN_TEXT.get(el["kind"], "text")) or {}).get(lang, "") for lang in ("kk", "ru", "en")]
+    # the match engine's cue tables compile many regexes: loaded on the first check, not at start-up
+    from qualframe.match.cues import level_signals
+
     found: list[str] = []
     for t in texts:
         if not t:

@@ -7,18 +7,21 @@ answers a query in time linear in the postings of its terms; queries are cut to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from qualframe.search.analyze import analyze
-from qualframe.search.bm25 import BM25
 from qualframe.search.inputs import SEARCH_MAX_CHARS, clean_text
-from qualframe.search.lang import detect
+
+if TYPE_CHECKING:
+    from qualframe.search.bm25 import BM25
+
+# The analysers (language data, stemmers) and BM25 (numpy) load when the register is first built or searched,
+# not when the web app starts.
 
 
 def _terms(text: str) -> list[str]:
+    from qualframe.search.analyze import analyze
+
     out: list[str] = []
     for lang in ("kk", "ru", "en"):
         out += analyze(text, lang)
@@ -31,11 +34,12 @@ class Register:
 
     entries: list[dict[str, Any]]
     bm25: BM25 | None = None
-    _area: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def build(cls, entries: list[dict[str, Any]]) -> Register:
         """`entries`: dicts with text, areas (list), levels (list of int), isco (list) and anything to show."""
+        from qualframe.search.bm25 import BM25
+
         reg = cls(entries)
         reg.bm25 = BM25([_terms(e.get("text", "")) for e in entries]) if entries else None
         return reg
@@ -47,6 +51,9 @@ class Register:
                 if (area is None or area in e["areas"]) and (level is None or level in e["levels"])
                 and (isco is None or any(g.startswith(isco) for g in e["isco"]))]
         if query and query.strip() and self.bm25 is not None:
+            from qualframe.search.analyze import analyze
+            from qualframe.search.lang import detect
+
             text, _ = clean_text(query, SEARCH_MAX_CHARS)
             lang = detect(text).lang
             terms = dict.fromkeys(analyze(text, lang, unique=True), 1.0)

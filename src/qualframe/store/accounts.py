@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import (
@@ -39,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qualframe.accounts import audit as chain
-from qualframe.accounts import passwords, tokens, values
+from qualframe.accounts import tokens, values
 from qualframe.accounts.policy import Principal
 from qualframe.store.base import Base
 
@@ -50,6 +51,14 @@ TOUCH_EVERY = timedelta(seconds=60)  # last_seen / last_used are written at most
 FAILURE_WINDOW = timedelta(minutes=15)
 ACCOUNT_FAILURES = 5
 ADDRESS_FAILURES = 30
+
+
+def _passwords() -> ModuleType:
+    """qualframe.accounts.passwords, imported with the first password hashed or checked (argon2 is not
+    needed to start the server)."""
+    from qualframe.accounts import passwords
+
+    return passwords
 
 
 # --- tables -----------------------------------------------------------------------------------------
@@ -404,7 +413,7 @@ def create_user(tx: Tx, email: str, name: str | None = None, *, lang: str = "kk"
     key = values.email_key(addr)
     display = values.display_name(name, addr)
     values.lang(lang)
-    pw_hash = passwords.hash_password(password) if password is not None else None
+    pw_hash = _passwords().hash_password(password) if password is not None else None
     if tx.conn.execute(select(UserRow.id).where(UserRow.email_key == key)).first():
         raise AccountError("conflict", f"a user with the email {addr!r} already exists")
     now = _now()
@@ -423,14 +432,14 @@ def check_password(store: Any, user_id: int, password: str) -> bool:
     """Whether `password` is the user's current one (for a password change that asks for it)."""
     with store.engine.connect() as conn:
         stored = conn.execute(select(UserRow.password_hash).where(UserRow.id == user_id)).scalar_one_or_none()
-    return passwords.verify_password(stored, password).ok
+    return _passwords().verify_password(stored, password).ok
 
 
 def set_password(tx: Tx, email_or_id: str | int, password: str, *, keep_session: str | None = None) -> User:
     """Set a new password; every session of the user ends, except `keep_session` (the digest of the
     session that made the change)."""
     before = _need_user(tx.conn, email_or_id)
-    pw_hash = passwords.hash_password(password)
+    pw_hash = _passwords().hash_password(password)
     now = _now()
     tx.conn.execute(update(UserRow).where(UserRow.id == before.id)
                     .values(password_hash=pw_hash, password_changed_at=now, updated_at=now))
@@ -784,7 +793,7 @@ def login(store: Any, email: str, password: str, actor: Actor, *,
         with suppress(values.InvalidValue):  # not an email: treated like an unknown account
             r = conn.execute(select(UserRow).where(UserRow.email_key == values.email_key(email))).first()
     usable = r is not None and r.is_active and r.password_hash is not None
-    verdict = passwords.verify_password(r.password_hash if usable else None, password)
+    verdict = _passwords().verify_password(r.password_hash if usable else None, password)
     now = _now()
     acct, addr = _keys(email, actor.client)
     if not verdict.ok:

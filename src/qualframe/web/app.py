@@ -44,6 +44,7 @@ from qualframe.web.routes import (
     standards,
 )
 from qualframe.web.settings import Settings
+from qualframe.web.startup import FirstResponse, after_first_response
 
 log = logging.getLogger("qualframe.web")
 HERE = Path(__file__).resolve().parent
@@ -179,17 +180,18 @@ def app_from_env() -> FastAPI:
     # CPU-heavy work runs in worker threads; a short GIL switch interval lets the event loop (cached
     # reads) take the GIL back within about a millisecond instead of 5 ms per hand-over
     sys.setswitchinterval(settings.gil_switch_seconds)
+    app.add_middleware(FirstResponse)  # outermost: deferred start-up work waits for the first answer
     _warm_engines()
     return app
 
 
 def _warm_engines() -> None:
-    """Load the embedding model and build the search/match indexes in the background.
+    """Load the embedding model and build the search/match indexes in the background, after the first answer.
 
-    The first search or match then does not pay for it, and the server still answers its first request
-    at once (the engines' own locks make a request that arrives meanwhile wait for the warm-up).
+    The first search or match then does not pay for it, and the server answers its first request without
+    sharing the CPU with the warm-up (a search that comes before or during the warm-up builds or waits for the
+    engines under their own locks).
     """
-    import threading
 
     def run() -> None:
         try:
@@ -199,4 +201,4 @@ def _warm_engines() -> None:
         except Exception:  # a missing or broken engine shows as 503 on its routes, not here
             log.exception("search/match warm-up failed")
 
-    threading.Thread(target=run, name="qualframe-warm", daemon=True).start()
+    after_first_response(run, "qualframe-warm")

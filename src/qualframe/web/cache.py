@@ -183,6 +183,17 @@ class ResponseCache:
     def __len__(self) -> int:
         return len(self._small.entries) + len(self._large.entries)
 
+    def keys(self) -> list[Any]:
+        """The keys of the answers kept now (small and large)."""
+        with self._lock:
+            return [*self._small.entries, *self._large.entries]
+
+    @property
+    def _entries(self) -> dict[Any, Entry]:
+        """Every kept answer by key (read-only view for tests that look inside the cache)."""
+        with self._lock:
+            return {**self._small.entries, **self._large.entries}
+
     def get(self, key: Any) -> Entry | None:
         with self._lock:
             entry = self._small.get(key) or self._large.get(key)

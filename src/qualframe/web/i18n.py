@@ -17,16 +17,17 @@ import threading
 from datetime import date
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 from qualframe.model.messages import Message
 
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
+
+# Babel's catalog and date modules load when a page first needs a translation or a date, not at start-up.
 LANGS: tuple[str, ...] = ("kk", "ru", "en")
 DEFAULT_LANG = "kk"
 LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
@@ -60,6 +61,10 @@ def translations(lang: str) -> NullTranslations:
 
 
 def _compile(lang: str) -> NullTranslations:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     with po_path(lang).open("rb") as f:
         catalog = read_po(f, locale=_BABEL_LOCALES[lang], domain=DOMAIN)
     buf = BytesIO()
@@ -130,6 +135,8 @@ def fmt_date(iso: str | None, lang: str) -> str:
         return iso
     if lang not in LANGS:
         lang = "en"
+    from babel.dates import format_date
+
     return format_date(d, _DATE_PATTERNS[lang], locale=_BABEL_LOCALES[lang])
 
 

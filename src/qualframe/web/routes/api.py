@@ -40,10 +40,9 @@ def index(request: Request) -> Response:
     web = qf(request)
     fid = web.default_id
     resources = []
-    # Read from the OpenAPI description (built once per app), so a new route is listed without editing this.
+    # Read from the OpenAPI description (built once per app), so a new route is listed without editing this;
+    # it also documents the machine interfaces outside /api/v1 (the W3C VC API under /credentials).
     for path, ops in request.app.openapi().get("paths", {}).items():
-        if not path.startswith(API_PREFIX):
-            continue
         href = path.replace("{fid}", fid)
         required = sorted({p["name"] for op in ops.values() for p in op.get("parameters", ())
                            if p.get("in") == "query" and p.get("required")})

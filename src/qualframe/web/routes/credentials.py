@@ -36,6 +36,7 @@ from qualframe.web import auth
 from qualframe.web.errors import ApiError
 from qualframe.web.http import ERRORS, json_response, page_lang, qf, render, wants_json
 from qualframe.web.middleware import JSON_SCOPE_KEY
+from qualframe.web.schemas import ErrorResponse
 
 log = logging.getLogger("qualframe.web")
 router = APIRouter(include_in_schema=False)
@@ -109,6 +110,10 @@ def _acting_org(request: Request, p: Principal) -> str:
     if org is None:
         raise ApiError(422, "say which recognition centre issues: add ?org=<slug> (you belong to several)")
     return org
+
+
+JSON_ONLY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    415: {"model": ErrorResponse, "description": "The body is not application/json (no cross-site form can send JSON)"}}
 
 
 async def json_only(request: Request) -> None:
@@ -503,7 +508,7 @@ async def vc_status(request: Request,
     return json_response({"credentialId": cert.credential_id, "status": cert.status}, cacheable=False)
 
 
-@vcapi.post("/credentials/verify", dependencies=[Depends(json_only)],
+@vcapi.post("/credentials/verify", dependencies=[Depends(json_only)], responses=JSON_ONLY_RESPONSES,
             summary="VC API: verify a credential (200 verified; 400 unusable; 422 with the failed checks)")
 async def vc_verify(request: Request) -> Response:
     body = await _json_body(request)
@@ -513,7 +518,7 @@ async def vc_verify(request: Request) -> Response:
     return await _in_thread(lambda: _vc_answer(request, body["verifiableCredential"]))
 
 
-@vcapi.post("/presentations/verify", dependencies=[Depends(json_only)],
+@vcapi.post("/presentations/verify", dependencies=[Depends(json_only)], responses=JSON_ONLY_RESPONSES,
             summary="VC API: verify a presentation and its credentials (200 / 400 / 422)")
 async def vp_verify(request: Request) -> Response:
     body = await _json_body(request)
