@@ -44,7 +44,7 @@ MESSAGES: dict[str, str] = {
     "ladder.inversion": N_("This card (level %(level)s) asks for leadership (%(evidence)s), but card "
                            "%(other)s at the higher level %(other_level)s does not."),
 }
-LANG_NAMES = {"kk": "Kazakh", "ru": "Russian"}
+LANG_NAMES = {"kk": N_("Kazakh"), "ru": N_("Russian")}
 # Level cues of the match engine that mean leading other people.
 LEADERSHIP_CUES = frozenset({"lead", "leads a team", "head of section/shift", "crew leader/subordinates",
                              "project manager", "head of department", "chief engineer", "top executive"})
