@@ -8,15 +8,14 @@ No mail server is involved: an operator sets or resets passwords here.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from qualframe.cli.output import console, err_console, fail, print_json
+from qualframe.cli.output import console, err_console, fail, open_store, print_json
 
 T = TypeVar("T")
 
@@ -26,22 +25,9 @@ DbOpt = Annotated[str | None, typer.Option(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
-@contextmanager
-def _store(db: str | None) -> Iterator[Any]:
-    from qualframe.store import Store, StoreError, default_url, normalise_url
 
-    url = normalise_url(db) if db else default_url()
-    try:
-        store = Store(url)
-        store.migrate()
-    except StoreError as exc:
-        fail(str(exc))
-    except Exception as exc:  # e.g. a database server that is not reachable
-        fail(f"cannot open the database {url.split('@')[-1]!r}: {exc.__class__.__name__}: {str(exc)[:300]}")
-    try:
-        yield store
-    finally:
-        store.close()
+def _store(db: str | None) -> Any:
+    return open_store(db)
 
 
 def _run(fn: Callable[[], T]) -> T:

@@ -14,14 +14,12 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from qualframe.cli.output import console, fail, print_json
+from qualframe.cli.output import console, fail, open_store, print_json
 
 DbOpt = Annotated[str | None, typer.Option(
     "--db", help="Database URL (sqlite:///path or postgresql://...); default $QUALFRAME_DATABASE_URL, "
@@ -31,22 +29,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.
 catalogue_app = typer.Typer(help="An employer's job catalogue: import (and place), export.", no_args_is_help=True)
 
 
-@contextmanager
-def _store(db: str | None) -> Iterator[Any]:
-    from qualframe.store import Store, StoreError, default_url, normalise_url, prepare
 
-    url = normalise_url(db) if db else default_url()
-    try:
-        store = Store(url)
-        prepare(store)  # placement needs the framework loaded
-    except StoreError as exc:
-        fail(str(exc))
-    except Exception as exc:  # e.g. a database server that is not reachable
-        fail(f"cannot open the database {url.split('@')[-1]!r}: {exc.__class__.__name__}: {str(exc)[:300]}")
-    try:
-        yield store
-    finally:
-        store.close()
+def _store(db: str | None) -> Any:
+    return open_store(db, load_framework=True)  # placement needs the framework loaded
 
 
 @catalogue_app.command("import")

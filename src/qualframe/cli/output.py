@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
@@ -24,3 +26,26 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def unofficial(text: str) -> str:
     return f"{text} [dim](unofficial translation)[/]"
+
+
+@contextmanager
+def open_store(db: str | None, *, load_framework: bool = False) -> Iterator[Any]:
+    """The store behind `--db` (or the default), migrated, and with the shipped framework when asked;
+    an unreachable or broken database ends the command with a clear message instead of a traceback."""
+    from qualframe.store import Store, StoreError, default_url, normalise_url, prepare
+
+    url = normalise_url(db) if db else default_url()
+    try:
+        store = Store(url)
+        if load_framework:
+            prepare(store)
+        else:
+            store.migrate()
+    except StoreError as exc:
+        fail(str(exc))
+    except Exception as exc:  # e.g. a database server that is not reachable
+        fail(f"cannot open the database {url.split('@')[-1]!r}: {exc.__class__.__name__}: {str(exc)[:300]}")
+    try:
+        yield store
+    finally:
+        store.close()
