@@ -51,8 +51,8 @@ AsciiInt = Annotated[int, BeforeValidator(_ascii_int)]
 
 # JSON overhead of a request body around its text field(s)
 BODY_OVERHEAD = 4096
-# Bytes one character may take in a query string or body: 3 in UTF-8, 6 as a JSON \uXXXX escape, 9 as
-# percent-encoded UTF-8 (%E4%B8%AD) in a query string or form field
+# Bytes one character may take in a query string or body: 3 in UTF-8, 6 as a JSON backslash-u escape,
+# 9 as percent-encoded UTF-8 (%E4%B8%AD) in a query string or form field
 BYTES_PER_CHAR = 9
 
 
