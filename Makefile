@@ -10,9 +10,16 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(BYTECODE)
 	touch $(STAMP)
 
+# Our own modules' bytecode, written once (Python reads it even under PYTHONDONTWRITEBYTECODE, which would
+# otherwise recompile the package on every start: ~0.6 s of `qualframe serve`'s start-up); only changed files
+# are recompiled.
+BYTECODE = $(PY) -m compileall -q src/qualframe
+
 run: $(STAMP)
+	$(BYTECODE)
 	$(VENV)/bin/qualframe serve
 
 # The CI run: PostgreSQL tests start a throwaway server when PostgreSQL is installed (or use
@@ -22,6 +29,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(BYTECODE)
 	$(PY) bench/run.py
 
 # ruff, then the import contracts of pyproject.toml ([tool.importlinter], see docs/ARCHITECTURE.md).

@@ -36,6 +36,14 @@ def make_centre(store: Any, slug: str = "kazcert", *, valid_from: date = date(20
     return token
 
 
+def centre_with_programme(client: Any) -> dict[str, Any]:
+    """kazcert (with an assessor's token) and a programme on ROW, on the app behind `client`: what the centre
+    fixtures of the certificate web tests hand to each test."""
+    store = client.app.state.qf.store
+    token = make_centre(store)
+    return {"client": client, "store": store, "token": token, "programme": make_programme(client, token)}
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 

@@ -168,6 +168,23 @@ def client(make_client):
     return make_client()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium for one browser test module (tests/browser_helpers.py)."""
+    from browser_helpers import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where a browser test module's screenshots go (docs/screenshots/ with QUALFRAME_SCREENSHOTS=1)."""
+    from browser_helpers import shots_dir
+
+    return shots_dir(tmp_path_factory)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """End with one line that says how many tests were skipped and why, grouped by reason."""
     reasons: Counter[str] = Counter()

@@ -17,6 +17,7 @@ from accounts_helpers import PASSWORD, csrf_from, make_token, make_user, web_log
 from qualframe.accounts import policy
 from qualframe.store import accounts as acc
 from qualframe.web import auth
+from qualframe.web.app import build_routes
 from qualframe.web.routes.accounts import safe_next
 
 
@@ -321,6 +322,7 @@ def _send(client: TestClient, method: str, path: str, headers: dict[str, str] | 
 def test_every_state_changing_route_refuses_the_anonymous_and_the_wrong_role(app_client) -> None:
     c, s = app_client
     app = c.app
+    build_routes(app)  # the routers are built on first use: the walk needs them all
     routes = auth.write_routes(app)
     # the OpenAPI documents no write the walk would miss, and no public exception is stale
     spec = c.get("/api/v1/openapi.json").json()

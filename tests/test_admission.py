@@ -96,3 +96,67 @@ def test_concurrent_hostile_matches_get_503_while_cached_reads_answer(server: st
     assert reads and set(reads) == {200}  # cached reads kept answering meanwhile
     # once the burst is over, heavy work is admitted again
     assert _request(f"{server}/api/v1/match", json.dumps({"text": "Python программист"}).encode())[0] == 200
+
+
+# --- the heavy-work pool (in process) --------------------------------------------------------------
+
+
+def _run(adm: Any, *calls: Any) -> list[Any]:
+    """Run `adm.run(fn)` for each fn concurrently on one event loop; results or the exceptions raised."""
+    import asyncio
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(*(adm.run(fn) for fn in calls), return_exceptions=True)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux only")
+def test_heavy_work_runs_in_its_own_threads_at_lower_priority() -> None:
+    """Cached reads are answered by the event loop's thread: heavy work yields the CPU to it."""
+    from qualframe.web.admission import Admission
+
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def where() -> tuple[str, int]:
+        return threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    (name, nice), = _run(Admission(in_flight=1, queue=1, nice=5), where)
+    assert name.startswith("qf-heavy") and nice == min(19, mine + 5)
+    (_, plain), = _run(Admission(in_flight=1, queue=1, nice=0), where)
+    assert plain == mine
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller is untouched
+    with pytest.raises(ValueError):
+        Admission(in_flight=1, nice=20)
+
+
+def test_the_heavy_pool_keeps_the_admission_bounds() -> None:
+    """One running, one waiting at most wait_seconds, the third refused: the pool adds no queue of its own."""
+    from qualframe.web.admission import Admission, Overloaded
+
+    adm = Admission(in_flight=1, queue=1, wait_seconds=0.05)
+    release = threading.Event()
+    threading.Timer(0.5, release.set).start()
+
+    def hold() -> str:
+        release.wait(5)
+        return "done"
+
+    results = _run(adm, hold, hold, hold)
+    assert results.count("done") == 1, results
+    assert sum(isinstance(r, Overloaded) for r in results) == 2, results
+    assert adm.stats()["rejected"] == 2 and adm.stats()["admitted"] == 0
+    assert _run(adm, lambda: 7) == [7]  # free again
+
+
+def test_freeze_heap_moves_the_live_objects_out_of_full_collections() -> None:
+    import gc
+
+    from qualframe.web.admission import freeze_heap
+
+    before = gc.get_freeze_count()
+    try:
+        freeze_heap()
+        assert gc.get_freeze_count() > before + 1000  # this test process holds many objects
+    finally:
+        gc.unfreeze()

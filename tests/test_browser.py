@@ -6,95 +6,31 @@ the README.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parent.parent
+from browser_helpers import NEEDS_CHROMIUM, checked_page, serve
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytest.importorskip("playwright.sync_api")
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real server process on a fresh SQLite database (created, migrated and loaded on start)."""
-    port = _free_port()
     data = tmp_path_factory.mktemp("serve")
-    env = {**os.environ, "QUALFRAME_DATA_DIR": str(data)}
-    env.pop("QUALFRAME_DATABASE_URL", None)
-    log = (data / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from qualframe.cli import main; main()", "serve", "--port", str(port)],
-        env=env, cwd=data, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/api/v1/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            out = (data / "serve.log").read_text(errors="replace")
-            pytest.fail(f"qualframe serve did not start: {out[-2000:]}")
-        time.sleep(0.1)
-    assert (data / "qualframe.db").exists()
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("QUALFRAME_SCREENSHOTS"):
-        d = ROOT / "docs" / "screenshots"
-        d.mkdir(parents=True, exist_ok=True)
-        return d
-    return tmp_path_factory.mktemp("screenshots")
+    with serve(data) as base:
+        assert (data / "qualframe.db").exists()
+        yield base
 
 
 @pytest.fixture
-def page(browser, server: str) -> Iterator[object]:  # the page fails the test on any console error (e.g. CSP)
-    ctx = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900}, locale="kk-KZ")
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    ctx.close()
-    assert errors == [], f"console errors: {errors}"
+def page(browser: Any, server: str) -> Iterator[Any]:  # the page fails the test on any console error (e.g. CSP)
+    with checked_page(browser, server, locale="kk-KZ") as pg:
+        yield pg
 
 
 def _in_viewport(pg, selector: str) -> bool:

@@ -6,106 +6,47 @@ docs/screenshots/ (catalogue.png, self-assessment.png)."""
 from __future__ import annotations
 
 import io
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
-from accounts_helpers import PASSWORD, make_user
+from accounts_helpers import make_user
+from browser_helpers import NEEDS_CHROMIUM, checked_page, serve, sign_in
 from catalogue_gen import positions, to_csv
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parent.parent
 N = 300
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytest.importorskip("playwright.sync_api")
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`qualframe serve` (its placement worker included) on a fresh SQLite database, with an HR member of acme."""
-    port = _free_port()
-    data = tmp_path_factory.mktemp("serve")
-    env = {**os.environ, "QUALFRAME_DATA_DIR": str(data)}
-    env.pop("QUALFRAME_DATABASE_URL", None)
-    log = (data / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-c", "from qualframe.cli import main; main()", "serve", "--port",
-                             str(port)], env=env, cwd=data, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/api/v1/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"qualframe serve did not start: {(data / 'serve.log').read_text(errors='replace')[-2000:]}")
-        time.sleep(0.1)
     from qualframe.store import Store
 
-    store = Store(f"sqlite:///{data / 'qualframe.db'}")
-    make_user(store, "aigerim@acme.kz", roles={"acme": ["hr"]})
-    store.close()
-    yield base, data
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("QUALFRAME_SCREENSHOTS"):
-        d = ROOT / "docs" / "screenshots"
-        d.mkdir(parents=True, exist_ok=True)
-        return d
-    return tmp_path_factory.mktemp("screenshots")
+    data = tmp_path_factory.mktemp("serve")
+    with serve(data) as base:
+        store = Store(f"sqlite:///{data / 'qualframe.db'}")
+        make_user(store, "aigerim@acme.kz", roles={"acme": ["hr"]})
+        store.close()
+        yield base, data
 
 
 @pytest.fixture
-def page(server: tuple[str, Path]) -> Iterator[object]:  # any console error (e.g. a CSP violation) fails the test
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        ctx = b.new_context(base_url=server[0], viewport={"width": 1280, "height": 900}, locale="ru-RU",
-                            accept_downloads=True)
-        pg = ctx.new_page()
-        errors: list[str] = []
-        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        pg.on("pageerror", lambda e: errors.append(str(e)))
+def page(browser: Any, server: tuple[str, Path]) -> Iterator[Any]:  # a console error (e.g. CSP) fails the test
+    with checked_page(browser, server[0], locale="ru-RU", accept_downloads=True) as pg:
         yield pg
-        ctx.close()
-        b.close()
-    assert errors == [], f"console errors: {errors}"
 
 
 def test_upload_progress_review_export(page, server, shots: Path, tmp_path: Path) -> None:
     csv_file = tmp_path / "штатное-расписание.csv"
     csv_file.write_bytes(to_csv(positions(N, seed=21), ";", "utf-8-sig"))
-    page.goto("/lang?to=ru&next=/login")
-    page.fill("#email", "aigerim@acme.kz")
-    page.fill("#password", PASSWORD)
-    page.locator("form.login button[type=submit], main form button[type=submit]").first.click()
+    sign_in(page, "aigerim@acme.kz", lang="ru")
     page.goto("/orgs/acme/catalogue")
     page.set_input_files("#file", str(csv_file))
     page.locator("form.upload button[type=submit]").click()

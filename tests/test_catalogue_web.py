@@ -283,3 +283,37 @@ def test_self_assessment_rate_limit(client) -> None:
     codes = [client.post("/api/v1/self-assessments", json={"row_id": "3.1-04", "ratings": ratings}).status_code
              for _ in range(limit + 1)]
     assert codes[:limit] == [201] * limit and codes[limit] == 429
+
+
+def test_counts_and_decisions_are_shown_in_the_page_language(hr) -> None:
+    """Counts go through ngettext (Russian has three plural forms) and decision sources are words, not codes."""
+    import re
+
+    client, auth, store = hr
+    _place(client, auth, store, _upload(client, auth, to_csv(ROWS)).json()["job"])
+    web_login(client, "hr@acme.kz")
+    assert re.search(r"\b20 должностей\b", client.get("/orgs/acme/positions?lang=ru").text)
+    assert re.search(r"\b20 лауазым\b", client.get("/orgs/acme/positions?lang=kk").text)
+    assert "20 positions" in client.get("/orgs/acme/positions?lang=en").text
+    overview = client.get("/orgs/acme/catalogue?lang=ru").text
+    assert re.search(r"\b20 должностей\b", overview) and re.search(r"\b0 с решением\b", overview)
+    pos = client.get("/orgs/acme/positions/P-00001?lang=ru")
+    r = client.post("/orgs/acme/positions/P-00001/decision",
+                    data={"csrf_token": csrf_from(pos.text), "choice": "other", "other_row": "3.1-10",
+                          "reason": "board member"}, follow_redirects=False)
+    assert r.status_code == 303
+    decided = client.get("/orgs/acme/positions/P-00001?lang=ru").text
+    assert "(выбран другой уровень)" in decided and "(overridden)" not in decided
+    assert re.search(r"\b1 с решением\b", client.get("/orgs/acme/catalogue?lang=ru").text)
+    assert client.get("/orgs/acme/positions/P-00001.json").json()["position"]["decision"]["source"] == "overridden"
+
+
+def test_a_fresh_app_accepts_catalogue_sized_uploads_before_its_router_is_built(make_client) -> None:
+    """The upload limit is read by the middleware at start-up, before the lazily built catalogue router exists:
+    a 1 MB body (over the 64 kB default) reaches the route (401 without a token), a 7 MB one does not (413)."""
+    client = make_client()
+    body = b"title\n" + b"x" * (1024 * 1024)
+    files = {"file": ("c.csv", body, "text/csv")}
+    assert client.post("/api/v1/orgs/acme/catalogue", files=files).status_code == 401
+    too_big = {"file": ("c.csv", b"x" * (7 * 1024 * 1024), "text/csv")}
+    assert client.post("/api/v1/orgs/acme/catalogue", files=too_big).status_code == 413

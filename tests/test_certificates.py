@@ -14,7 +14,17 @@ from typing import Any
 import pytest
 
 from accounts_helpers import make_user
-from certificates_helpers import IIN, ROW, assess, bearer, certify, kek_env, make_centre, make_programme  # noqa: F401
+from certificates_helpers import (  # noqa: F401
+    IIN,
+    ROW,
+    assess,
+    bearer,
+    centre_with_programme,
+    certify,
+    kek_env,
+    make_centre,
+    make_programme,
+)
 from credentials_helpers import needs_vc
 from qualframe.credentials.statuslist import StatusList
 from qualframe.store import accounts as acc
@@ -23,11 +33,7 @@ from qualframe.store import credentials as cs
 
 @pytest.fixture
 def centre(make_client, kek_env) -> dict[str, Any]:  # noqa: F811
-    c = make_client()
-    store = c.app.state.qf.store
-    token = make_centre(store)
-    prog = make_programme(c, token)
-    return {"client": c, "store": store, "token": token, "programme": prog}
+    return centre_with_programme(make_client())
 
 
 def _issue(centre: dict[str, Any], **kw: Any) -> dict[str, Any]:
@@ -313,9 +319,11 @@ def test_vc_api_issue_status_and_verify(centre) -> None:
     assert c.post("/credentials/verify", data={"verifiableCredential": "x"}).status_code == 415
     r = c.post("/credentials/issue", json={"credential": {**PLAIN, "credentialSubject": {}}}, headers=bearer(token))
     assert r.status_code == 422
-    v1 = {**PLAIN, "@context": ["https://www.w3.org/2018/credentials/v1"]}
+    # VC 1.1 is issued (tests/test_credentials_vc11.py), but only with known contexts: nothing is fetched
+    v1 = {**PLAIN, "@context": ["https://www.w3.org/2018/credentials/v1",
+                                "https://www.w3.org/2018/credentials/examples/v1"]}
     r = c.post("/credentials/issue", json={"credential": v1}, headers=bearer(token))
-    assert r.status_code == 422 and "VC 1.1" in r.json()["error"]["message"]
+    assert r.status_code == 422 and "examples/v1 is not one of the known" in r.json()["error"]["message"]
     r = c.post("/credentials/issue", json={"credential": {**PLAIN, "issuer": "did:key:z6MkOther"}},
                headers=bearer(token))
     assert r.status_code == 422 and "issuer" in r.json()["error"]["message"]

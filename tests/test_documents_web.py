@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from certificates_helpers import assess, bearer, certify, kek_env, make_centre, make_programme  # noqa: F401
+from certificates_helpers import assess, bearer, centre_with_programme, certify, kek_env, make_centre  # noqa: F401
 from qualframe.credentials.badge import unbake_svg
 from qualframe.documents import pdf as pdfmod
 
@@ -22,11 +22,7 @@ pytestmark = pytest.mark.skipif(no_weasyprint is not None, reason=f"WeasyPrint/P
 
 @pytest.fixture
 def centre(make_client, kek_env) -> dict[str, Any]:  # noqa: F811
-    c = make_client()
-    store = c.app.state.qf.store
-    token = make_centre(store)
-    prog = make_programme(c, token)
-    return {"client": c, "store": store, "token": token, "programme": prog}
+    return centre_with_programme(make_client())
 
 
 def _issue(centre: dict[str, Any], consent: str, name: str) -> dict[str, Any]:

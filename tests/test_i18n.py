@@ -3,6 +3,7 @@ JSON twins and the CLI show generated explanations (a row's level evidence) in t
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -200,3 +201,123 @@ def test_cli_show_prints_the_evidence_in_english() -> None:
 
     out = CliRunner().invoke(app, ["show", "3.1", "62"], env={"COLUMNS": "400"}).output
     assert "SQF 62 printed; NQF cell empty (merged with the row above), NQF 6 from the code" in out
+
+
+# --- stable codes shown as words, contexts for ambiguous words, plurals ----------------------------------------
+
+def _label_env() -> Environment:
+    from jinja2 import FileSystemLoader
+
+    env = Environment(loader=FileSystemLoader(str(ROOT / "src/qualframe/web/templates")),
+                      autoescape=select_autoescape(default=True))
+    i18n.install(env)
+    return env
+
+
+def _verification_check_names() -> set[str]:
+    """Every check name a real verification produces (a credential, and a presentation of it)."""
+    from qualframe.credentials.verify import verify_document
+
+    vc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+          "issuer": "did:example:centre", "credentialSubject": {"id": "did:example:holder"}}
+    vp = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+          "verifiableCredential": [vc]}
+    return {c.name for doc in (vc, vp) for c in verify_document(doc, check_issuer=lambda *_: (True, "ok")).checks}
+
+
+def _label_codes() -> dict[str, set[str]]:
+    from qualframe.accounts.policy import ROLES
+    from qualframe.catalogue.handoff import STATES as REQUEST_STATES
+    from qualframe.credentials.recognition import METHODS
+    from qualframe.standards.workflow import STATES as STANDARD_STATES
+    from qualframe.store.catalogue import JOB_STATES
+
+    return {"role": set(ROLES), "standard_status": set(STANDARD_STATES), "request_state": set(REQUEST_STATES),
+            "request_state_for_person": set(REQUEST_STATES), "job_state": set(JOB_STATES),
+            "assessment_method": set(METHODS), "certificate_status": {"active", "revoked", "suspended"},
+            "decision_source": {"accepted", "overridden"}, "check_name": _verification_check_names(),
+            "check_result": {"ok", "failed", "not-checked"}, "legal_status": {"in_force", "repealed"},
+            "framework_kind": {"sqf", "case"}, "framework_origin": {"shipped", "case-import"}}
+
+
+def test_every_stable_code_is_shown_as_a_translated_word() -> None:
+    """Roles, workflow states, certificate statuses, request states, check names...: the pages show words in the
+    page language (labels.html) while the JSON keeps the codes. A new code without a word fails here."""
+    codes = _label_codes()
+    assert "admin" in codes["role"] and "in_review" in codes["standard_status"] and "proof" in codes["check_name"]
+    assert "credentials" in codes["check_name"]  # the presentation's check is reached too
+    env = _label_env()
+    for macro, values in codes.items():
+        tpl = env.from_string('{% import "labels.html" as label with context %}{{ label.' + macro + '(code) }}')
+        for code in values:
+            words = {lang: tpl.render(lang=lang, code=code).strip() for lang in i18n.LANGS}
+            assert all(words.values()) and words["kk"] != code and words["ru"] != code, (macro, code, words)
+            assert words["kk"] != words["en"] and words["ru"] != words["en"], (macro, code, words)
+            assert "_" not in words["en"], (macro, code, words)
+            for lang in ("kk", "ru"):
+                assert not LATIN_WORD.search(words[lang].replace("CASE", "").replace("qualframe", "")), (
+                    macro, code, lang, words[lang])
+
+
+def test_ambiguous_short_words_carry_a_context() -> None:
+    """"Name", "Check", "failed", "accepted", "new" mean different things in different places."""
+    found = extracted_messages()
+    for word in ("Name", "Check", "failed", "accepted", "new", "passed"):
+        assert (None, word) not in found, f"{word!r} is used without a gettext context"
+    ru = i18n.translations("ru")
+    assert {ru.pgettext(c, "Name") for c in ("person", "token", "standard")} == {"Имя", "Название", "Наименование"}
+    assert ru.pgettext("button", "Check") == "Проверить" and ru.pgettext("verification", "Check") == "Проверка"
+    assert ru.pgettext("check result", "failed") != ru.pgettext("job state", "failed")
+    assert ru.pgettext("request state", "accepted") != ru.pgettext("decision", "accepted")
+    kk = i18n.translations("kk")
+    assert kk.pgettext("person", "Name") != kk.pgettext("token", "Name")
+
+
+@pytest.mark.parametrize(("n", "ru_word"), [(1, "должность"), (3, "должности"), (5, "должностей"),
+                                             (11, "должностей"), (21, "должность"), (22, "должности")])
+def test_counts_get_the_russian_plural_forms(n: int, ru_word: str) -> None:
+    assert i18n.nt("%(num)d position", "%(num)d positions", n, "ru") % {"num": n} == f"{n} {ru_word}"
+    assert i18n.nt("%(num)d position", "%(num)d positions", n, "kk") % {"num": n} == f"{n} лауазым"
+
+
+# `{{ count }} {{ _("positions") }}`: a number glued to a translated noun cannot agree with it in Russian
+NUMBER_THEN_WORD = re.compile(r"\{\{ *[\w.()|\[\]'\"]*(?:count|total|length|sum|num|\bn\b|inversions|unplaced|"
+                              r"decided|low_confidence|failed|done|changed|added|removed)[\w.()|\[\]'\"]* *\}\} "
+                              r"\{\{ _\(\"[a-z]")
+
+
+def test_templates_count_with_ngettext() -> None:
+    offenders = []
+    for tpl in sorted((ROOT / "src/qualframe/web/templates").glob("*.html")):
+        for no, line in enumerate(tpl.read_text(encoding="utf-8").splitlines(), 1):
+            if NUMBER_THEN_WORD.search(line):
+                offenders.append(f"{tpl.name}:{no}")
+    assert offenders == []
+    assert NUMBER_THEN_WORD.search('<p>{{ d.count }} {{ _("positions") }}</p>')  # the check does catch it
+
+
+def test_verify_page_shows_checks_and_reasons_in_the_page_language(client) -> None:
+    from accounts_helpers import csrf_from
+
+    vc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+          "issuer": "did:example:centre", "validUntil": "2020-01-01T00:00:00Z",
+          "credentialSubject": {"id": "did:example:holder"}}
+    token = csrf_from(client.get("/verify?lang=ru").text)
+    ru = client.post("/verify?lang=ru", data={"csrf_token": token, "credential": json.dumps(vc)})
+    assert ru.status_code == 422
+    for text in ("Подпись", "Сроки действия", "не пройдена", "срок истёк: validUntil 2020-01-01T00:00:00Z",
+                 "нет доказательства подписи (proof)", "известных контекстов: 1",
+                 "издатель did:example:centre не является центром признания"):
+        assert text in ru.text, text
+    assert "expired:" not in ru.text and "no proof" not in ru.text
+    kk = client.post("/verify?lang=kk", data={"csrf_token": token, "credential": json.dumps(vc)}).text
+    assert "мерзімі өткен: validUntil" in kk and "Қолтаңба" in kk
+    # the JSON twin keeps the stable codes and the English reasons
+    twin = client.post("/verify?lang=ru", data={"csrf_token": token, "credential": json.dumps(vc)},
+                       headers={"accept": "application/json"}).json()
+    checks = {c["name"]: c for c in twin["result"]["checks"]}
+    assert checks["validity"]["status"] == "failed"
+    assert checks["validity"]["reasons"] == ["expired: validUntil 2020-01-01T00:00:00Z"]
+    assert checks["proof"]["reasons"] == ["no proof"]
+    missing = client.get("/verify?number=NOPE-2026-000001&lang=ru")
+    assert missing.status_code == 404 and "в этом реестре нет сертификата NOPE-2026-000001" in missing.text

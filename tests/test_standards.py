@@ -374,8 +374,11 @@ def test_api_flow_review_publish_register_case_new_version(env: dict[str, Any]) 
     r = c.post(f"{base}/approve", headers=_h(tok["both_rev"]))
     assert r.status_code == 403 and "edited themselves" in r.json()["error"]["message"]
     assert c.post(f"{base}/approve", headers=_h(tok["rev"])).json()["status"] == "approved"
+    token = c.app.state.qf.store.state_token()
     pub = c.post(f"{base}/publish", headers=_h(tok["rev"])).json()
     assert pub["status"] == "published" and pub["code"].startswith("PS-ICT-31-")
+    # cached public pages hang off the state token: publishing changes it (in every process: plain SQL)
+    assert c.app.state.qf.store.state_token() != token
     # published: public, immutable, in the register and in CASE
     got = c.get(base).json()
     assert got["standard"]["code"] == pub["code"] and got["document"]["passport"]["code"] == pub["code"]

@@ -14,51 +14,20 @@ from typing import Any
 
 import pytest
 
-from accounts_helpers import PASSWORD, make_user
-from test_browser import CHROMIUM, browser, shots  # noqa: F401  (fixtures)
+from accounts_helpers import make_user
+from browser_helpers import NEEDS_CHROMIUM, VIEWPORT, page_errors, serve, sign_in
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")
+pytest.importorskip("playwright.sync_api")
+pytestmark = NEEDS_CHROMIUM
 ORG = "ictsb"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A real `qualframe serve` on a fresh SQLite database, and the folder of that database."""
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    from test_browser import _free_port
-
-    port = _free_port()
     data = tmp_path_factory.mktemp("standards-serve")
-    env = {**os.environ, "QUALFRAME_DATA_DIR": str(data)}
-    env.pop("QUALFRAME_DATABASE_URL", None)
-    log = (data / "serve.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-c", "from qualframe.cli import main; main()", "serve", "--port",
-                             str(port)], env=env, cwd=data, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/api/v1/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("qualframe serve did not start: " + (data / "serve.log").read_text(errors="replace")[-2000:])
-        time.sleep(0.1)
-    yield base, data
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serve(data) as base:
+        yield base, data
 
 
 def _people(data: Path) -> None:
@@ -75,16 +44,11 @@ def _people(data: Path) -> None:
     store.close()
 
 
-def _login(browser: Any, server: str, email: str) -> Any:  # noqa: F811
-    ctx = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+def _login(browser: Any, server: str, email: str) -> Any:
+    ctx = browser.new_context(base_url=server, viewport=VIEWPORT, accept_downloads=True)
     pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto("/login")
-    pg.fill("#email", email)
-    pg.fill("#password", PASSWORD)
-    pg.click("form button[type=submit]")
-    pg.wait_for_load_state()
+    errors = page_errors(pg, console=False)
+    sign_in(pg, email)
     pg.errors = errors  # type: ignore[attr-defined]
     return pg
 
@@ -95,8 +59,8 @@ def _submit(pg: Any, form: str) -> None:
         pg.locator(form).locator("button[type=submit]").first.click()
 
 
-def test_working_group_drafts_reviews_publishes_and_downloads(browser: Any, served: tuple[str, Path],  # noqa: F811
-                                                              shots: Path) -> None:  # noqa: F811
+def test_working_group_drafts_reviews_publishes_and_downloads(browser: Any, served: tuple[str, Path],
+                                                              shots: Path) -> None:
     server, data = served
     _people(data)
 
@@ -139,14 +103,14 @@ def test_working_group_drafts_reviews_publishes_and_downloads(browser: Any, serv
     dev.evaluate("document.querySelector('#checks').scrollIntoView()")
     dev.screenshot(path=str(shots / "standard-editor.png"), full_page=False)
     _submit(dev, "#workflow form:has(#btn-submit)")
-    assert dev.locator("#status").inner_text() == "in_review", dev.locator("#workflow").inner_text()
+    assert dev.locator("#status").get_attribute("data-status") == "in_review", dev.locator("#workflow").inner_text()
 
     rev = _login(browser, server, "rev@example.kz")
     rev.goto(edit_url)
     rev.fill("#comment-form textarea", "Негізгі мақсатын толтырыңыз")
     _submit(rev, "#comment-form")
     _submit(rev, "#workflow form:has(#btn-return)")
-    assert rev.locator("#status").inner_text() == "draft"
+    assert rev.locator("#status").get_attribute("data-status") == "draft"
     dev.goto(edit_url)
     assert "Негізгі мақсатын толтырыңыз" in dev.content()
     purpose = dev.locator(".card-edit form.element-form").first
@@ -157,9 +121,10 @@ def test_working_group_drafts_reviews_publishes_and_downloads(browser: Any, serv
     rev.goto(edit_url)
     _submit(rev, "#workflow form:has(#btn-approve)")
     _submit(rev, "#workflow form:has(#btn-publish)")
-    assert rev.locator("#status").inner_text() == "published"
+    assert rev.locator("#status").get_attribute("data-status") == "published"
+    assert rev.locator("#status").inner_text() == "жарияланған"  # the word in the page's language (kk)
 
-    anon = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    anon = browser.new_context(base_url=server, viewport=VIEWPORT, accept_downloads=True)
     pg = anon.new_page()
     pg.goto("/standards")
     assert "Бағдарламалық қамтамасыз етуді әзірлеу" in pg.content()

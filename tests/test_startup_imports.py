@@ -9,9 +9,15 @@ bench/bench_startup.py; these tests guard the mechanism, each in a fresh interpr
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 # Loaded on first use only (each is imported inside the function that needs it).
 LAZY = (
@@ -96,3 +102,152 @@ def test_deferred_start_up_work_runs_after_the_first_response() -> None:
     assert got["before"] == [False, False]  # nothing ran while no request had been answered
     assert got["sent"] == ["http.response.start", "http.response.body"]  # the answer passes through unchanged
     assert got["ran"] and got["order"] == ["request", "deferred"]
+
+
+# --- routers built on first use (web/app.py ROUTERS) ---------------------------------------------------------
+
+
+def test_a_request_builds_only_the_routers_it_reaches(tmp_path: Path) -> None:
+    out = _run(f"""
+        import json, sys
+        from starlette.testclient import TestClient
+        from qualframe.web.app import LazyRouter, create_app
+        from qualframe.web.settings import Settings
+
+        def state(app):
+            mods = sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("qualframe.web.routes."))
+            return mods, sum(isinstance(r, LazyRouter) for r in app.routes)
+
+        app = create_app(Settings(database_url="sqlite:///{tmp_path}/q.db"))
+        c = TestClient(app)
+        steps = [state(app)]
+        for path in ("/levels/3.1-07.json", "/api/v1/frameworks", "/login", "/api/v1/openapi.json"):
+            steps.append([c.get(path).status_code, *state(app)])
+        print(json.dumps(steps))
+    """)
+    start, page, api, login, openapi = json.loads(out)
+    assert start[0] == [] and start[1] >= 20  # create_app imports no route module
+    # a page: the pages router only (the API routers are under /api/v1, the page is not)
+    assert page[:2] == [200, ["pages"]] and page[2] == start[1] - 1
+    assert api[:2] == [200, ["api", "pages"]]
+    # /login: every router before accounts.router in ROUTERS that is not under a prefix of its own
+    assert login[0] == 200 and {"accounts", "api", "pages"} == set(login[1])
+    assert openapi[0] == 200 and openapi[2] == 0  # the OpenAPI document needs every router
+
+
+def _flat(app: Any) -> list[tuple[str, Any]]:
+    from qualframe.web import auth
+
+    return list(auth._flat_routes(app.routes))
+
+
+def test_every_route_is_reached_the_same_way_when_built_on_first_use(tmp_path: Path) -> None:
+    """Each route of each router, requested on a fresh app whose routers are built by the requests themselves,
+    goes to the same endpoint with the same status as on an app with every router built in advance."""
+    from starlette.testclient import TestClient
+
+    from qualframe.store import Store, prepare
+    from qualframe.web.app import LazyRouter, build_routes, create_app
+    from qualframe.web.settings import Settings
+
+    url = f"sqlite:///{tmp_path}/q.db"
+    prepare(Store(url))
+    settings = Settings(database_url=url, prepare=False)
+    built, lazy = create_app(settings), create_app(settings)
+    build_routes(built)
+    assert not any(isinstance(r, LazyRouter) for r in built.routes)
+    reached: dict[str, Any] = {}
+
+    def recording(app: Any) -> Any:
+        async def asgi(scope: Any, receive: Any, send: Any) -> None:
+            await app(scope, receive, send)
+            reached["endpoint"] = scope.get("endpoint")  # set by the route that took the request
+        return asgi
+
+    clients = [TestClient(recording(a), raise_server_exceptions=False) for a in (built, lazy)]
+    routes = _flat(built)
+    assert len(routes) >= 150
+    own = 0
+    for template, route in routes:
+        path = re.sub(r"\{[^}]*\}", "1", template)
+        for method in sorted(route.methods - {"HEAD"}):
+            seen = []
+            for c in clients:
+                reached.clear()
+                status = c.request(method, path, follow_redirects=False).status_code
+                seen.append((status, reached.get("endpoint")))
+            assert seen[0] == seen[1], f"{method} {template}: built {seen[0]}, built on first use {seen[1]}"
+            own += seen[0][1] is route.endpoint
+    assert own >= len(routes) - 5  # all but a few (a cached answer, a path another route takes first)
+    assert not any(isinstance(r, LazyRouter) for r in lazy.routes)
+    assert TestClient(lazy).get("/api/v1/openapi.json").json() == built.openapi()
+
+
+def test_an_unguarded_router_is_refused_when_it_is_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deny by default holds for routers built on first use: one with an unguarded write is never served."""
+    from fastapi import APIRouter
+    from starlette.testclient import TestClient
+
+    from qualframe.web import app as web_app
+    from qualframe.web.app import Include, LazyRouter, build_routes, create_app
+    from qualframe.web.settings import Settings
+
+    router = APIRouter()
+
+    @router.post("/unguarded/things")
+    def make_thing() -> dict[str, str]:
+        return {"made": "yes"}
+
+    module = types.ModuleType("qualframe.web.routes.unguarded_example")
+    module.router = router  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(web_app, "ROUTERS", (*web_app.ROUTERS, Include("unguarded_example.router")))
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/q.db"))
+    c = TestClient(app, raise_server_exceptions=False)
+    r = c.post("/unguarded/things", json={})
+    assert r.status_code == 500 and "made" not in r.text
+    with pytest.raises(RuntimeError, match=r"POST /unguarded/things changes state but declares no require"):
+        build_routes(app)
+    assert [r.name for r in app.routes if isinstance(r, LazyRouter)] == ["unguarded_example.router"]
+    assert all(path != "/unguarded/things" for path, _ in _flat(app))
+
+
+def test_each_router_prefix_in_routers_is_the_routers_own() -> None:
+    """`under` lets requests for other paths pass a router unbuilt: it must be the prefix of all its routes."""
+    from qualframe.web.app import ROUTERS, Include, resolve_router
+
+    names = set()
+    for entry in ROUTERS:
+        name, _, under = Include(*entry)
+        assert isinstance(name, str), f"{name!r}: ROUTERS names its routers, so that they are built on first use"
+        router = resolve_router(name)
+        names.add(name)
+        if under:
+            assert under == router.prefix, f"{name}: under={under!r}, but its prefix is {router.prefix!r}"
+        elif router.prefix:
+            raise AssertionError(f"{name} has the prefix {router.prefix!r}: say under={router.prefix!r} in ROUTERS")
+        assert all(r.path.startswith(under) for r in router.routes)
+    assert len(names) == len(ROUTERS)
+
+
+def test_serve_builds_the_other_routers_after_the_first_answer(tmp_path: Path) -> None:
+    out = _run(f"""
+        import gc, json, os, threading
+        os.environ["QUALFRAME_DATABASE_URL"] = "sqlite:///{tmp_path}/q.db"
+        from starlette.testclient import TestClient
+        from qualframe.web.app import LazyRouter, app_from_env
+
+        app = app_from_env()
+        before = sum(isinstance(r, LazyRouter) for r in app.routes), gc.get_freeze_count()
+        status = TestClient(app).get("/levels/3.1-07.json").status_code
+        for t in threading.enumerate():
+            if t.name == "qualframe-routes":
+                t.join(120)
+        after = sum(isinstance(r, LazyRouter) for r in app.routes), gc.get_freeze_count()
+        print(json.dumps([before, status, after]), flush=True)
+        os._exit(0)  # not waiting for the engines' warm-up thread
+    """)
+    before, status, after = json.loads(out)
+    assert before[0] >= 20 and status == 200 and after[0] == 0
+    # the heap is frozen after the routers are built, not before the first answer
+    assert before[1] == 0 and after[1] > 10_000

@@ -79,6 +79,12 @@ PUBLIC_WRITES: dict[tuple[str, str], str] = {
                                   "rate-limited per address",
     ("POST", "/api/v1/self-assessments"): "the API twin of POST /self-assessment (JSON only: a cross-site form "
                                           "cannot send it); size- and rate-limited per address",
+    ("POST", "/self-assessment/{token}/handoff"): "the holder of a self-assessment's unguessable link hands it to "
+                                                  "a recognition centre (name, one contact, consent; no account); "
+                                                  "CSRF-checked, rate-limited per address and per self-assessment",
+    ("POST", "/api/v1/self-assessments/{token}/handoff"): "the API twin of POST /self-assessment/{token}/handoff "
+                                                          "(JSON only: a cross-site form cannot send it); "
+                                                          "rate-limited per address and per self-assessment",
     ("POST", "/verify"): "checks a pasted or uploaded credential and shows the result; writes nothing "
                          "(CSRF-checked like every form)",
     ("POST", "/credentials/verify"): "VC API: verifies a credential against this register; writes nothing "

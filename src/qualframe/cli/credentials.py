@@ -1,7 +1,10 @@
-"""Credential commands: `credential verify FILE [--status-list FILE] [--key VM=MULTIKEY] [--json]`.
+"""Credential commands: `credential verify FILE [--status-list FILE] [--key VM=MULTIKEY] [--did-document FILE]
+[--online] [--json]`.
 
-Verification is fully offline: did:key keys, the shipped contexts, and a status list read from a file.
-Exit codes: 0 valid, 1 invalid (reasons printed), 2 unusable input (unreadable, not JSON, not a credential).
+Verification is offline by default: did:key keys, the shipped contexts, a status list and a did:web DID document
+read from files. With --online (and only then) a did:web document and status lists not given as files are
+fetched over https. Exit codes: 0 valid, 1 invalid (reasons printed), 2 unusable input (unreadable, not JSON, not a
+credential, or a did:web key without its DID document).
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import typer
 from rich.markup import escape
 
 from qualframe.cli.output import console, fail, print_json
+from qualframe.credentials import didweb
 from qualframe.credentials.dataintegrity import did_key_resolver
 from qualframe.credentials.didkey import DidKeyError, decode_public_key_multibase
 from qualframe.credentials.verify import UnusableInput, VerificationResult, verify_document
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024  # a credential is a few KiB; a status list well under 1 MiB
+FETCH_TIMEOUT = 10.0
 
 _STYLE = {"ok": "green", "failed": "bold red", "not-checked": "yellow"}
 
@@ -81,6 +86,64 @@ def _match_status_lists(document: Any, lists: list[Any]) -> dict[str, Any]:
     return out
 
 
+def _proof_methods(document: Any) -> list[str]:
+    """Verification methods named by the proofs of a credential or presentation (and its credentials)."""
+    docs = [document] if isinstance(document, dict) else []
+    if docs and isinstance(document.get("verifiableCredential"), list | dict):
+        vcs = document["verifiableCredential"]
+        docs += [vc for vc in (vcs if isinstance(vcs, list) else [vcs]) if isinstance(vc, dict)]
+    methods = []
+    for doc in docs:
+        proofs = doc.get("proof")
+        for proof in proofs if isinstance(proofs, list) else [proofs]:
+            if isinstance(proof, dict) and isinstance(proof.get("verificationMethod"), str):
+                methods.append(proof["verificationMethod"])
+    return methods
+
+
+def fetch_json(url: str, what: str) -> Any:
+    """GET an https URL as JSON (--online only); exit 2 naming the URL and the problem."""
+    import urllib.error
+    import urllib.request
+
+    if not url.startswith("https://"):
+        fail(f"{what} {url}: only https URLs are fetched", 2)
+    request = urllib.request.Request(url, headers={"Accept": "application/json, application/did+ld+json, */*"})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
+            data = response.read(MAX_INPUT_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        fail(f"{what} {url}: cannot fetch it ({getattr(exc, 'reason', exc)})", 2)
+    if len(data) > MAX_INPUT_BYTES:
+        fail(f"{what} {url}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB", 2)
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"{what} {url}: not JSON ({exc})", 2)
+
+
+def _did_documents(document: Any, files: list[Path], online: bool, keys: dict[str, bytes]) -> dict[str, Any]:
+    """DID -> its did:web document, from --did-document files, else (with --online) fetched; exit 2 if missing."""
+    given = [_read_json(p, "DID document") for p in files]
+    by_did = {d.get("id"): d for d in given if isinstance(d, dict) and isinstance(d.get("id"), str)}
+    for vm in _proof_methods(document):
+        did = vm.partition("#")[0]
+        if not did.startswith(didweb.PREFIX) or did in by_did or vm in keys:
+            continue
+        if not online:
+            fail(f"{vm} is a did:web key: verifying it needs the DID document of {did}. Give it with "
+                 f"--did-document FILE (it is served at {_did_url(did)}), or pass --online to fetch it", 2)
+        by_did[did] = fetch_json(_did_url(did), "DID document")
+    return by_did
+
+
+def _did_url(did: str) -> str:
+    try:
+        return didweb.document_url(did)
+    except didweb.DidWebError as exc:
+        fail(f"{did}: {exc}", 2)
+
+
 def _print(result: VerificationResult, indent: str = "") -> None:
     word = "VALID" if result.verified else "REVOKED" if result.revoked else "SUSPENDED" if result.suspended \
         else "INVALID"
@@ -105,13 +168,15 @@ def verify(
                               "repeat for a revocation and a suspension list.")] = None,
     key: Annotated[list[str] | None, typer.Option(
         "--key", help="Trust a key for a non-did:key verification method: VM=z6Mk… (repeatable).")] = None,
+    did_document: Annotated[list[Path] | None, typer.Option(
+        "--did-document", help="The DID document (JSON file) of a did:web issuer, e.g. saved from "
+                               "https://<host>/orgs/<slug>/did.json (repeatable).")] = None,
     online: Annotated[bool, typer.Option(
-        "--online", help="Fetch status lists from their URLs (not available yet: refused).")] = False,
+        "--online", help="Fetch over https what is not given as a file: did:web documents and status lists.")
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Verify a credential or presentation offline: proof, contexts, terms, dates, status."""
-    if online:
-        fail("--online is not available yet: nothing is fetched; give the status list with --status-list FILE", 2)
     keys: dict[str, bytes] = {}
     for item in key or []:
         vm, sep, multikey = item.partition("=")
@@ -124,13 +189,24 @@ def verify(
     document = _read_json(file, "credential")
     lists = [_read_json(p, "status list") for p in status_list or []]
     by_url = _match_status_lists(document, lists)
+    documents = _did_documents(document, did_document or [], online, keys)
 
     def resolve_key(vm: str) -> bytes | None:
-        return keys[vm] if vm in keys else did_key_resolver(vm)
+        if vm in keys:
+            return keys[vm]
+        did = vm.partition("#")[0]
+        if did in documents:
+            return didweb.resolve_key(vm, documents[did])  # DidWebError: the proof fails with the reason
+        return did_key_resolver(vm)
+
+    def resolve_status_list(url: str) -> Any:
+        if url in by_url:
+            return by_url[url]
+        return fetch_json(url, "status list") if online else None
 
     try:
         result = verify_document(document, resolve_key=resolve_key,
-                                 resolve_status_list=by_url.get if lists else None)
+                                 resolve_status_list=resolve_status_list if lists or online else None)
     except UnusableInput as exc:
         fail(f"{file}: {exc}", 2)
     if json_out:

@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 from qualframe.credentials.didkey import DidKeyError, resolve_did_key
 from qualframe.credentials.jsonld import CanonicalizationError, canonicalize
 from qualframe.credentials.multibase import MultibaseError, decode_base58btc, encode_base58btc
+from qualframe.model.messages import N_, Text
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -172,7 +173,7 @@ def _check_one(
         what = f"type {ptype_s!r}" if ptype != PROOF_TYPE else f"cryptosuite {suite!r}"
         return result("not-checked", f"proof {index}: {what} is not supported (only {PROOF_TYPE}/{CRYPTOSUITE})")
     if not isinstance(vm, str) or not vm:
-        return result("failed", f"proof {index}: no verificationMethod")
+        return result("failed", Text(N_("proof %(index)s: no verificationMethod"), index=index))
     created = proof.get("created")
     if created is not None and (not isinstance(created, str) or not _XSD_DATETIME.fullmatch(created)):
         return result("failed", f"proof {index}: created {created!r} is not an XSD dateTime")
@@ -210,8 +211,8 @@ def _check_one(
     except (DidKeyError, ValueError) as exc:
         return result("failed", f"proof {index}: verification method {vm}: {exc}")
     if key is None:
-        return result("failed", f"proof {index}: verification method {vm} cannot be resolved offline "
-                                "(only did:key, or a key the caller supplies)")
+        return result("failed", Text(N_("proof %(index)s: verification method %(vm)s cannot be resolved offline "
+                                        "(only did:key, or a key the caller supplies)"), index=index, vm=vm))
     try:
         config_hash = hashlib.sha256(canonicalize(proof_config(proof, document)).encode("utf-8")).digest()
         cache_key = tuple(prev)
@@ -225,8 +226,10 @@ def _check_one(
     try:
         Ed25519PublicKey.from_public_bytes(key).verify(signature, config_hash + doc_hash_cache[cache_key])
     except (InvalidSignature, ValueError):
-        return result("failed", f"proof {index}: signature does not verify with the key of {vm}")
-    return result("ok", f"proof {index}: {CRYPTOSUITE} signature verified with {vm}")
+        return result("failed", Text(N_("proof %(index)s: signature does not verify with the key of %(vm)s"),
+                                     index=index, vm=vm))
+    return result("ok", Text(N_("proof %(index)s: %(suite)s signature verified with %(vm)s"), index=index,
+                             suite=CRYPTOSUITE, vm=vm))
 
 
 def verify_proofs(

@@ -1,9 +1,10 @@
 """JSON-LD processing for credentials: a static document loader and strict RDF canonicalisation.
 
-Nothing is fetched: the loader serves the contexts shipped in `contexts/`, each pinned by SHA-256, and
-refuses any other URL. pyld drops undefined terms and relative IRIs silently, so a field added or changed
-under such a name would not be covered by a signature; `canonicalize` refuses them instead (on issue and on
-verify).
+Nothing is fetched: the loader serves the contexts shipped in `contexts/`, each pinned by SHA-256, the VC 1.1
+context bundled with pyld (a declared dependency; pinned by the SHA-256 of its parsed content), and the Data
+Integrity v2 context derived from the pinned VC 2.0 context (see `data_integrity_v2`); it refuses any other URL.
+pyld drops undefined terms and relative IRIs silently, so a field added or changed under such a name would
+not be covered by a signature; `canonicalize` refuses them instead (on issue and on verify).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_V3P0_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 # URL -> (file in contexts/, SHA-256 of its bytes). The hashes are those of the files in
 # ../shared/standards/vc/contexts; a mismatch means the package data was altered.
@@ -32,6 +35,18 @@ CONTEXTS: dict[str, tuple[str, str]] = {
     OB_V3P0: ("ob-context-3.0.3.json", "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761"),
     OB_V3P0_EXTENSIONS: ("ob-v3p0-extensions.json", "146f85aa16effd7ca1da8056eb443f53ce1eca8a34186cb062832c0a97d889c3"),
 }
+
+# VC 1.1: pyld's bundled copy (pyld/documentloader/frozen/bundled). Pinned by the SHA-256 of its parsed content
+# (sorted keys, compact): a reformatted file in a new pyld release still loads, a changed definition does not.
+PYLD_BUNDLED: dict[str, tuple[str, str]] = {
+    CREDENTIALS_V1: ("credentials-v1.jsonld", "b01e671e873981f19a9102a9a57f666dbcaeb31b99e3e124378d143e71549247"),
+}
+
+# The terms of https://w3id.org/security/data-integrity/v2 that the derived context takes, verbatim, from the
+# pinned VC 2.0 context (`proof` as VerifiableCredential's scoped context defines it). That context is not
+# published in any offline form; VC 2.0 defines these terms with the same definitions (VC 2.0 includes the Data
+# Integrity terms). tests/test_credentials_vc11.py checks that they expand identically.
+DATA_INTEGRITY_TERMS = ("proof", "DataIntegrityProof", "digestMultibase")
 
 # The VC 2.0 context's catch-all vocabulary (in later editions): a term expanded into it is undefined.
 ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
@@ -51,20 +66,69 @@ class CanonicalizationError(ValueError):
         self.problems = problems
 
 
-def context_bytes(url: str) -> bytes:
-    """The shipped bytes of a known context, checked against its pinned SHA-256."""
+def _content_digest(document: Any) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def _pyld_bundled(url: str) -> dict[str, Any]:
+    filename, digest = PYLD_BUNDLED[url]
     try:
+        data = resources.files("pyld.documentloader.frozen").joinpath("bundled", filename).read_bytes()
+    except (ModuleNotFoundError, OSError):
+        raise ContextNotAllowed(f"context {url}: the installed pyld does not bundle it (pyld >= 3.3 does)") from None
+    document = json.loads(data)
+    if _content_digest(document) != digest:
+        raise ContextNotAllowed(f"context {url}: pyld's bundled {filename} does not match its pinned SHA-256")
+    return document
+
+
+def data_integrity_v2() -> dict[str, Any]:
+    """The Data Integrity v2 context (https://w3id.org/security/data-integrity/v2), derived at load time.
+
+    Its term definitions (`proof`, `DataIntegrityProof`, `digestMultibase`, protected, with the `id`/`type`
+    aliases) are copied from the pinned VC 2.0 context, which defines them identically; nothing else is added.
+    It is what a VC 1.1 credential signed with `eddsa-rdfc-2022` names after the VC 1.1 context.
+    """
+    v2 = _context_document(CREDENTIALS_V2)["@context"]
+    definitions = {"proof": v2["VerifiableCredential"]["@context"]["proof"],
+                   "DataIntegrityProof": v2["DataIntegrityProof"], "digestMultibase": v2["digestMultibase"]}
+    return {"@context": {"id": "@id", "type": "@type", "@protected": True, **copy.deepcopy(definitions)}}
+
+
+def status_entry_context() -> dict[str, Any]:
+    """An inline context defining `BitstringStatusListEntry` exactly as the pinned VC 2.0 context does.
+
+    VC 1.1 has no status-list terms; a VC 1.1 credential issued with a Bitstring Status List entry carries this
+    object in its own @context (so it is signed with it and any verifier reads the same definitions).
+    """
+    v2 = _context_document(CREDENTIALS_V2)["@context"]
+    return {"BitstringStatusListEntry": copy.deepcopy(v2["BitstringStatusListEntry"])}
+
+
+# every URL the loader serves
+KNOWN_CONTEXTS: frozenset[str] = frozenset({*CONTEXTS, *PYLD_BUNDLED, DATA_INTEGRITY_V2})
+
+
+def context_bytes(url: str) -> bytes:
+    """The bytes of a known context: a shipped file checked against its pinned SHA-256, else the JSON of the
+    pinned pyld-bundled or derived document."""
+    if url in CONTEXTS:
         filename, digest = CONTEXTS[url]
-    except KeyError:
-        raise ContextNotAllowed(f"context {url} is not one of the known, shipped contexts") from None
-    data = resources.files("qualframe.credentials").joinpath("contexts", filename).read_bytes()
-    if hashlib.sha256(data).hexdigest() != digest:
-        raise ContextNotAllowed(f"shipped context file {filename} does not match its pinned SHA-256")
-    return data
+        data = resources.files("qualframe.credentials").joinpath("contexts", filename).read_bytes()
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise ContextNotAllowed(f"shipped context file {filename} does not match its pinned SHA-256")
+        return data
+    if url in KNOWN_CONTEXTS:
+        return json.dumps(_context_document(url), ensure_ascii=False, indent=2).encode("utf-8")
+    raise ContextNotAllowed(f"context {url} is not one of the known, shipped contexts")
 
 
 @cache
 def _context_document(url: str) -> dict[str, Any]:
+    if url in PYLD_BUNDLED:
+        return _pyld_bundled(url)
+    if url == DATA_INTEGRITY_V2:
+        return data_integrity_v2()
     return json.loads(context_bytes(url))
 
 

@@ -23,6 +23,7 @@ from qualframe.credentials.openbadge import (
     IssuerProfile,
     build_credential,
 )
+from qualframe.model.messages import N_, Text
 
 METHODS = ("test", "practical", "portfolio", "interview")
 COLUMNS = ("competences", "skills", "knowledge")
@@ -230,14 +231,17 @@ def looks_like_number(value: str) -> bool:
 def accredited_on(accreditation: Mapping[str, Any] | None, day: date) -> tuple[bool, str]:
     """Whether an accreditation {number, valid_from, valid_to} covers `day`, and a sentence saying so."""
     if not accreditation or not accreditation.get("number"):
-        return False, "the centre has no accreditation on record"
+        return False, Text(N_("the centre has no accreditation on record"))
     start, end = accreditation.get("valid_from"), accreditation.get("valid_to")
     if start and day < start:
-        return False, f"accreditation {accreditation['number']} starts {start.isoformat()}, after {day.isoformat()}"
+        return False, Text(N_("accreditation %(number)s starts %(start)s, after %(day)s"),
+                           number=accreditation["number"], start=start.isoformat(), day=day.isoformat())
     if end and day > end:
-        return False, f"accreditation {accreditation['number']} ended {end.isoformat()}, before {day.isoformat()}"
-    return True, (f"accreditation {accreditation['number']} valid {start.isoformat() if start else '…'} to "
-                  f"{end.isoformat() if end else 'no end'}, covering {day.isoformat()}")
+        return False, Text(N_("accreditation %(number)s ended %(end)s, before %(day)s"),
+                           number=accreditation["number"], end=end.isoformat(), day=day.isoformat())
+    return True, Text(N_("accreditation %(number)s valid %(start)s to %(end)s, covering %(day)s"),
+                      number=accreditation["number"], start=start.isoformat() if start else "…",
+                      end=end.isoformat() if end else Text(N_("no end")), day=day.isoformat())
 
 
 @dataclass(frozen=True)

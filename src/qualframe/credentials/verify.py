@@ -1,4 +1,4 @@
-"""Offline verification of Verifiable Credentials (VC 2.0, Open Badges 3.0) and Verifiable Presentations.
+"""Offline verification of Verifiable Credentials (VC 2.0, VC 1.1, Open Badges 3.0) and Verifiable Presentations.
 
 Every verification is a list of named checks, each ok, failed or not-checked with its reasons:
 structure, contexts (only shipped ones, nothing fetched), terms (no undefined terms or relative IRIs),
@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from qualframe.credentials.dataintegrity import KeyResolver, ProofResult, did_key_resolver, verify_proofs
-from qualframe.credentials.jsonld import CONTEXTS, CREDENTIALS_V2, CanonicalizationError, expand_strict
+from qualframe.credentials.jsonld import (
+    CREDENTIALS_V1,
+    CREDENTIALS_V2,
+    DATA_INTEGRITY_V2,
+    KNOWN_CONTEXTS,
+    CanonicalizationError,
+    expand_strict,
+)
 from qualframe.credentials.statuslist import (
     ENTRY_TYPE,
     LIST_CREDENTIAL_TYPE,
@@ -25,9 +32,9 @@ from qualframe.credentials.statuslist import (
     StatusListError,
     parse_index,
 )
+from qualframe.model.messages import N_, Text
 
 Status = Literal["ok", "failed", "not-checked"]
-CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 
 # statusListCredential URL -> the status list credential (parsed JSON), or None when not available.
 StatusListResolver = Callable[[str], dict[str, Any] | None]
@@ -52,7 +59,7 @@ def _check_depth(document: Any) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise UnusableInput(f"the JSON nests deeper than {MAX_DEPTH} levels")
+            raise UnusableInput(Text(N_("the JSON nests deeper than %(n)s levels"), n=MAX_DEPTH))
         children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
@@ -168,46 +175,57 @@ def _all_contexts(node: Any, found: list[Any]) -> None:
             _all_contexts(item, found)
 
 
+def _defines_data_integrity(contexts: list[Any]) -> bool:
+    return DATA_INTEGRITY_V2 in contexts or any(
+        isinstance(c, dict) and "DataIntegrityProof" in c for c in contexts)
+
+
 def _check_contexts(doc: dict[str, Any]) -> Check:
     ctx = _as_list(doc.get("@context"))
     if not ctx:
-        return Check("contexts", "failed", ["no @context"])
+        return Check("contexts", "failed", [Text(N_("no @context"))])
     reasons: list[str] = []
-    if ctx[0] == CREDENTIALS_V1:
-        reasons.append(f"VC 1.1 context {CREDENTIALS_V1} is not shipped with qualframe: it cannot be checked offline")
-    elif ctx[0] != CREDENTIALS_V2:
-        reasons.append(f"the first @context must be {CREDENTIALS_V2} (VC 2.0), not {ctx[0]!r}")
+    if ctx[0] not in (CREDENTIALS_V2, CREDENTIALS_V1):
+        reasons.append(Text(N_("the first @context must be %(v2)s (VC 2.0) or %(v1)s (VC 1.1), not %(found)s"),
+                            v2=CREDENTIALS_V2, v1=CREDENTIALS_V1, found=repr(ctx[0])))
+    elif ctx[0] == CREDENTIALS_V1 and not _defines_data_integrity(ctx) and any(
+            isinstance(p, dict) and p.get("type") == "DataIntegrityProof" for p in _as_list(doc.get("proof"))):
+        # VC 1.1 does not define DataIntegrityProof: without this context its proof terms are undefined
+        reasons.append(Text(N_("a VC 1.1 credential with a DataIntegrityProof must list %(context)s in its "
+                               "@context (after the VC 1.1 context)"), context=DATA_INTEGRITY_V2))
     found: list[Any] = []
     _all_contexts(doc, found)
     for c in dict.fromkeys(x if isinstance(x, str) else "<inline>" for x in found):
         if c == "<inline>":
             continue  # an inline context is part of the signed document itself
-        if c not in CONTEXTS and c != CREDENTIALS_V1:
-            reasons.append(f"context {c} is not a known context (contexts are never fetched)")
+        if c not in KNOWN_CONTEXTS:
+            reasons.append(Text(N_("context %(context)s is not a known context (contexts are never fetched)"),
+                                context=c))
     if reasons:
         return Check("contexts", "failed", reasons)
-    return Check("contexts", "ok", [f"{len(set(map(str, found)))} known context(s), none fetched"])
+    return Check("contexts", "ok", [Text(N_("%(n)s known context(s), none fetched"), n=len(set(map(str, found))))])
 
 
 def _check_terms(doc: dict[str, Any], contexts_ok: bool) -> Check:
     if not contexts_ok:
-        return Check("terms", "not-checked", ["the contexts are not all known"])
+        return Check("terms", "not-checked", [Text(N_("the contexts are not all known"))])
     try:
         expand_strict({k: v for k, v in doc.items() if k != "proof"})
     except CanonicalizationError as exc:
         return Check("terms", "failed", exc.problems)
-    return Check("terms", "ok", ["every term is defined by the contexts; no relative IRIs"])
+    return Check("terms", "ok", [Text(N_("every term is defined by the contexts; no relative IRIs"))])
 
 
 def _check_proofs(results: list[ProofResult], required: bool) -> Check:
     if not results:
-        return Check("proof", "failed" if required else "not-checked", ["no proof"])
+        return Check("proof", "failed" if required else "not-checked", [Text(N_("no proof"))])
     reasons = [r.reason for r in results]
     if any(r.status == "failed" for r in results):
         return Check("proof", "failed", [r.reason for r in results if r.status == "failed"]
                      + [r.reason for r in results if r.status != "failed"])
     if not any(r.status == "ok" for r in results):
-        return Check("proof", "failed", ["no proof of a supported type: the signature is not verified", *reasons])
+        return Check("proof", "failed", [Text(N_("no proof of a supported type: the signature is not verified")),
+                                         *reasons])
     return Check("proof", "ok", reasons)
 
 
@@ -232,19 +250,21 @@ def _check_validity(doc: dict[str, Any], now: datetime) -> tuple[Check, datetime
             end = parsed
     if start and end and end < start:
         failed = True
-        reasons.append(f"{end_key} {doc[end_key]} is before {start_key} {doc[start_key]}")
+        reasons.append(Text(N_("%(end_key)s %(end)s is before %(start_key)s %(start)s"), end_key=end_key,
+                            end=doc[end_key], start_key=start_key, start=doc[start_key]))
     if start and now < start:
         failed = True
-        reasons.append(f"not yet valid: {start_key} {doc[start_key]}")
+        reasons.append(Text(N_("not yet valid: %(key)s %(value)s"), key=start_key, value=doc[start_key]))
     if end and now > end:
         failed = True
-        reasons.append(f"expired: {end_key} {doc[end_key]}")
+        reasons.append(Text(N_("expired: %(key)s %(value)s"), key=end_key, value=doc[end_key]))
     if failed:
         return Check("validity", "failed", reasons), start
     if not start and not end:
-        return Check("validity", "ok", ["no validity period given"]), None
-    span = f"{doc.get(start_key, '…')} to {doc.get(end_key, 'no end')}"
-    return Check("validity", "ok", [f"valid at {now.isoformat()} ({span})"]), start
+        return Check("validity", "ok", [Text(N_("no validity period given"))]), None
+    return Check("validity", "ok", [Text(N_("valid at %(now)s (%(start)s to %(end)s)"), now=now.isoformat(),
+                                         start=doc.get(start_key, "…"),
+                                         end=doc[end_key] if end_key in doc else Text(N_("no end")))]), start
 
 
 def _check_status_entry(
@@ -270,10 +290,11 @@ def _check_status_entry(
     if not isinstance(url, str) or not url:
         return "failed", "statusListCredential is missing", None
     if resolve_status_list is None:
-        return "not-checked", f"{purpose} list {url} not available offline (give it to the verifier)", None
+        return "not-checked", Text(N_("%(purpose)s list %(url)s not available offline (give it to the verifier)"),
+                                   purpose=purpose, url=url), None
     listed = resolve_status_list(url)
     if listed is None:
-        return "not-checked", f"{purpose} list {url} not available", None
+        return "not-checked", Text(N_("%(purpose)s list %(url)s not available"), purpose=purpose, url=url), None
     if not isinstance(listed, dict) or LIST_CREDENTIAL_TYPE not in _types(listed):
         return "failed", f"the {purpose} list given for {url} is not a {LIST_CREDENTIAL_TYPE}", None
     # the list is itself a credential: its proof and dates must hold (its own status is not followed)
@@ -295,11 +316,16 @@ def _check_status_entry(
         is_set = bits.get(index)
     except StatusListError as exc:
         return "failed", f"the {purpose} list {url}: {exc}", None
-    note = "" if listed.get("id") == url else f" (list credential id {listed.get('id')} was supplied for it)"
+    note = "" if listed.get("id") == url else Text(N_(" (list credential id %(id)s was supplied for it)"),
+                                                   id=listed.get("id"))
+    revocation = purpose == "revocation"
     if is_set:
-        word = "revoked" if purpose == "revocation" else "suspended"
-        return "failed", f"{word}: bit {index} is set in {url}{note}", purpose
-    return "ok", f"not {'revoked' if purpose == 'revocation' else 'suspended'}: bit {index} clear in {url}{note}", None
+        msgid = N_("revoked: bit %(index)s is set in %(url)s%(note)s") if revocation else N_(
+            "suspended: bit %(index)s is set in %(url)s%(note)s")
+        return "failed", Text(msgid, index=index, url=url, note=note), purpose
+    msgid = N_("not revoked: bit %(index)s clear in %(url)s%(note)s") if revocation else N_(
+        "not suspended: bit %(index)s clear in %(url)s%(note)s")
+    return "ok", Text(msgid, index=index, url=url, note=note), None
 
 
 def _check_status(
@@ -307,7 +333,7 @@ def _check_status(
 ) -> tuple[Check, set[str]]:
     entries = _as_list(doc.get("credentialStatus"))
     if not entries:
-        return Check("status", "ok", ["no credentialStatus: the credential cannot be revoked"]), set()
+        return Check("status", "ok", [Text(N_("no credentialStatus: the credential cannot be revoked"))]), set()
     outcomes = [_check_status_entry(e, doc, resolve_status_list, resolve_key, now) for e in entries]
     reasons = [r for _, r, _ in outcomes]
     set_purposes = {p for _, _, p in outcomes if p}
@@ -321,7 +347,8 @@ def _check_issuer(
 ) -> Check:
     issuer = _issuer_id(doc)
     if check_issuer is None:
-        return Check("issuer", "not-checked", [f"issuer {issuer} not looked up (no register of issuers given)"])
+        return Check("issuer", "not-checked", [Text(N_("issuer %(issuer)s not looked up (no register of issuers "
+                                                       "given)"), issuer=issuer)])
     methods = [p.verification_method for p in proofs if p.status == "ok" and p.verification_method]
     ok, reason = check_issuer(issuer or "", issued, methods)
     return Check("issuer", "ok" if ok else "failed", [reason])
@@ -330,12 +357,16 @@ def _check_issuer(
 def _structure(doc: dict[str, Any]) -> Check:
     reasons = []
     if "VerifiableCredential" not in _types(doc):
-        reasons.append("type does not include VerifiableCredential")
+        reasons.append(Text(N_("type does not include VerifiableCredential")))
     if _issuer_id(doc) is None:
-        reasons.append("issuer (a URL, or an object with an id) is missing")
+        reasons.append(Text(N_("issuer (a URL, or an object with an id) is missing")))
     if not doc.get("credentialSubject"):
-        reasons.append("credentialSubject is missing")
-    return Check("structure", "failed" if reasons else "ok", reasons or ["a VerifiableCredential"])
+        reasons.append(Text(N_("credentialSubject is missing")))
+    v1 = _as_list(doc.get("@context"))[:1] == [CREDENTIALS_V1]
+    if v1 and "issuanceDate" not in doc:
+        reasons.append(Text(N_("issuanceDate is missing (required by VC 1.1)")))
+    kind = Text(N_("a VerifiableCredential (VC 1.1)")) if v1 else Text(N_("a VerifiableCredential"))
+    return Check("structure", "failed" if reasons else "ok", reasons or [kind])
 
 
 def verify_credential(
@@ -349,18 +380,18 @@ def verify_credential(
 ) -> VerificationResult:
     """Verify a credential fully offline; UnusableInput when it is not a JSON object with a credential type."""
     if not isinstance(credential, dict):
-        raise UnusableInput("a credential must be a JSON object")
+        raise UnusableInput(Text(N_("a credential must be a JSON object")))
     _check_depth(credential)
     types = _types(credential)
     if "VerifiableCredential" not in types and not credential.get("credentialSubject"):
-        raise UnusableInput("not a credential: no type VerifiableCredential and no credentialSubject")
+        raise UnusableInput(Text(N_("not a credential: no type VerifiableCredential and no credentialSubject")))
     now = now or datetime.now(UTC)
     structure = _structure(credential)
     contexts = _check_contexts(credential)
     terms = _check_terms(credential, contexts.status == "ok")
     proofs = verify_proofs(credential, resolve_key) if contexts.status == "ok" else []
     proof = _check_proofs(proofs, True) if contexts.status == "ok" else Check(
-        "proof", "failed", ["not verified: the contexts are not all known"])
+        "proof", "failed", [Text(N_("not verified: the contexts are not all known"))])
     validity, issued = _check_validity(credential, now)
     checks = [structure, contexts, terms, proof, validity]
     revoked = suspended = False
@@ -385,7 +416,7 @@ def verify_presentation(
 ) -> VerificationResult:
     """Verify a presentation (its proof, if any, with purpose authentication) and every credential in it."""
     if not isinstance(presentation, dict) or "VerifiablePresentation" not in _types(presentation):
-        raise UnusableInput("not a presentation: no type VerifiablePresentation")
+        raise UnusableInput(Text(N_("not a presentation: no type VerifiablePresentation")))
     _check_depth(presentation)
     now = now or datetime.now(UTC)
     contexts = _check_contexts(presentation)
@@ -397,7 +428,7 @@ def verify_presentation(
     required = challenge is not None or domain is not None
     proof = _check_proofs(proofs, required)
     if not proofs and not required:
-        proof = Check("proof", "not-checked", ["the presentation is not signed (no holder proof)"])
+        proof = Check("proof", "not-checked", [Text(N_("the presentation is not signed (no holder proof)"))])
     nested: list[VerificationResult] = []
     cred_reasons: list[str] = []
     for i, vc in enumerate(_as_list(presentation.get("verifiableCredential"))):
@@ -412,8 +443,8 @@ def verify_presentation(
             nested.append(VerificationResult("credential", [Check("structure", "failed", [str(exc)])]))
     bad = [i for i, r in enumerate(nested) if not r.verified]
     creds = Check("credentials", "failed" if bad else "ok",
-                  [f"credential {i} does not verify" for i in bad] + cred_reasons
-                  or [f"{len(nested)} credential(s) verified"])
+                  [Text(N_("credential %(i)s does not verify"), i=i) for i in bad] + cred_reasons
+                  or [Text(N_("%(n)s credential(s) verified"), n=len(nested))])
     doc_id = presentation.get("id") if isinstance(presentation.get("id"), str) else None
     return VerificationResult("presentation", [contexts, terms, proof, creds], proofs, nested, doc_id)
 

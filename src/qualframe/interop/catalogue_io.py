@@ -8,14 +8,10 @@ Reading (`read_catalogue`):
 
 * size and shape limits first (`MAX_BYTES`, `MAX_ROWS`, `FIELD_LIMITS`); a file over a limit is refused
   whole with a message naming the limit;
-* CSV encoding: a BOM decides (UTF-8, UTF-16 LE/BE); else UTF-16 without BOM when the NUL bytes sit on
-  one side (UTF-8 would accept them); else strict UTF-8; else charset-normalizer restricted to the
-  Cyrillic single-byte code pages Excel writes here (cp1251 for Russian, kz1048 for Kazakh), cp1251
-  when it cannot tell;
+* CSV encoding, CSV rows with their line numbers, and the XLSX first sheet (uncompressed size checked
+  before it is inflated) are read as for every spreadsheet import (`interop.sheets`);
 * CSV delimiter: `csv.Sniffer` restricted to , ; TAB |, checked against the header (the delimiter
   that yields the most known column names wins when the sniffer's guess does not);
-* XLSX: openpyxl in read-only mode, first sheet, cached values; the archive's uncompressed size is
-  checked first (a zip bomb is refused before it is inflated);
 * each data row is validated on its own: a bad row is reported with its line number and reason and
   the other rows are kept. Control characters are stripped from every cell.
 
@@ -31,12 +27,12 @@ import csv
 import hashlib
 import io
 import re
-import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from qualframe.interop.common import spreadsheet_cell, strip_controls
+from qualframe.interop.sheets import Row, csv_table, decode, first_sheet, is_xlsx
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -50,7 +46,6 @@ _KEY_RE = re.compile(r"^[^\s/?#%\\]{1,100}$")  # the key appears in URLs: no spa
 _OCC_RE = re.compile(r"^\d{4}(?:-\d{1,3})?$")  # ISCO-08 / НКЗ unit group, optionally with a national suffix
 _OKED_RE = re.compile(r"^\d{2}(?:\.\d{1,2}(?:\.\d{1,2})?)?$")
 _SPACES = re.compile(r"[^\S\n]+")
-_CYRILLIC_CODEPAGES = ["cp1251", "kz1048"]
 
 TEMPLATE_EXAMPLES = (
     {"key": "IT-001", "title": "Ведущий инженер-программист", "description":
@@ -132,47 +127,9 @@ def read_catalogue(data: bytes, filename: str = "") -> CatalogueFile:
         raise CatalogueFileError(f"the file is {len(data):,} bytes; at most {MAX_BYTES:,} bytes (5 MB) are accepted")
     if not data.strip():
         raise CatalogueFileError("the file is empty")
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+    if is_xlsx(data, filename):
         return _read_xlsx(data)
     return _read_csv(data)
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding name) of a CSV file; see the module docstring for the order of the checks."""
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            try:
-                return data.decode(enc), enc
-            except UnicodeDecodeError as exc:
-                raise CatalogueFileError(f"the file starts with a {enc} byte-order mark but is not valid {enc} "
-                                         f"(byte {exc.start})") from None
-    # UTF-16 without a BOM first: its ASCII half is NUL bytes, which UTF-8 would accept
-    sample = data[:4096]
-    if len(sample) >= 4:
-        even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        # a text file has no NUL bytes; UTF-16 has them on one side (the ASCII characters' high byte)
-        if max(odd, even) > len(sample) // 32 and min(odd, even) * 10 < max(odd, even):
-            enc = "utf-16-le" if odd > even else "utf-16-be"
-            try:
-                return data.decode(enc), enc
-            except UnicodeDecodeError:
-                pass
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    enc = _guess_codepage(data)
-    return data.decode(enc, errors="replace"), enc
-
-
-def _guess_codepage(data: bytes) -> str:
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # declared as a dependency; cp1251 is what Russian Excel writes
-        return "cp1251"
-    best = from_bytes(data[:65536], cp_isolation=_CYRILLIC_CODEPAGES).best()
-    return best.encoding if best is not None else "cp1251"
 
 
 def _norm_header(name: Any) -> str:
@@ -213,66 +170,24 @@ def _pick_delimiter(text: str) -> str:
 
 
 def _read_csv(data: bytes) -> CatalogueFile:
-    text, enc = decode(data)
+    text, enc = decode(data, CatalogueFileError)
     delim = _pick_delimiter(text)
     out = CatalogueFile("csv", enc, delim)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise CatalogueFileError("the file has no header line") from None
-    except csv.Error as exc:
-        raise CatalogueFileError(f"line 1: {exc}") from None
+    header, rows = csv_table(text, delim, CatalogueFileError, empty="the file has no header line",
+                             unreadable="line 1: {}")
     cols, out.ignored_columns = _header_map(header)
     _check_header(cols, "line 1")
-
-    def rows() -> Iterator[tuple[int, Sequence[Any] | None, str | None]]:
-        last = reader.line_num
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # e.g. a NUL byte, an unterminated quote at the end
-                yield last + 1, None, f"cannot be read as CSV: {exc}"
-                last = reader.line_num
-                continue
-            start, last = last + 1, reader.line_num
-            yield start, row, None
-
-    _collect(out, cols, rows())
+    _collect(out, cols, rows)
     return out
 
 
 def _read_xlsx(data: bytes) -> CatalogueFile:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            inflated = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile:
-        raise CatalogueFileError("the file is not a valid XLSX workbook (not a ZIP archive)") from None
-    if inflated > MAX_XLSX_INFLATED:
-        raise CatalogueFileError(f"the workbook inflates to {inflated:,} bytes; at most {MAX_XLSX_INFLATED:,}")
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise CatalogueFileError(f"the workbook cannot be opened: {exc.__class__.__name__}: {str(exc)[:200]}") from None
-    try:
-        ws = wb.worksheets[0] if wb.worksheets else None
-        if ws is None:
-            raise CatalogueFileError("the workbook has no sheet")
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
-        if header is None:
-            raise CatalogueFileError("the first sheet is empty")
+    with first_sheet(data, MAX_XLSX_INFLATED, CatalogueFileError) as sheet:
         out = CatalogueFile("xlsx", None, None)
-        cols, out.ignored_columns = _header_map(header)
-        _check_header(cols, f"sheet {ws.title!r}, row 1")
-        _collect(out, cols, ((n, row, None) for n, row in enumerate(it, start=2)))
+        cols, out.ignored_columns = _header_map(sheet.header)
+        _check_header(cols, sheet.where)
+        _collect(out, cols, sheet.rows)
         return out
-    finally:
-        wb.close()
 
 
 def _cell(value: Any) -> str:
@@ -283,8 +198,7 @@ def _cell(value: Any) -> str:
     return _SPACES.sub(" ", strip_controls(str(value))).strip()
 
 
-def _collect(out: CatalogueFile, cols: Mapping[str, int],
-             rows: Iterable[tuple[int, Sequence[Any] | None, str | None]]) -> None:
+def _collect(out: CatalogueFile, cols: Mapping[str, int], rows: Iterable[Row]) -> None:
     seen: dict[str, int] = {}
     n_rows = 0
 

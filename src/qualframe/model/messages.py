@@ -89,3 +89,32 @@ def _value(v: Param, tr: Callable[[str], str]) -> str:
     if isinstance(v, list):
         return ", ".join(str(x) for x in v)
     return str(v)
+
+
+class Text(str):
+    """An English sentence that remembers its msgid and parameters, so a page can show it in another language.
+
+    It *is* the English string: JSON answers, logs, the CLI and the API keep the stable English text and
+    nothing that compares or joins strings changes. A page translates it with :meth:`render` (the web app's
+    ``text()`` template function). Parameters that are themselves :class:`Text` are translated too. Unlike
+    :class:`Message` it is not stored, so it needs no code table: the msgid is marked with ``N_`` where the
+    sentence is made, e.g. ``Text(N_("expired: %(key)s %(value)s"), key=k, value=v)``.
+    """
+
+    msgid: str
+    params: dict[str, Any]
+
+    def __new__(cls, msgid: str, **params: Any) -> Text:
+        self = super().__new__(cls, msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+    def render(self, gettext: Callable[[str], str] | None = None) -> str:
+        """The sentence in the language of `gettext` (the English text without one)."""
+        if gettext is None:
+            return str(self)
+        if not self.params:
+            return gettext(self.msgid)
+        return gettext(self.msgid) % {k: v.render(gettext) if isinstance(v, Text) else v
+                                      for k, v in self.params.items()}

@@ -43,6 +43,8 @@ from qualframe.accounts import audit as chain
 from qualframe.accounts import tokens, values
 from qualframe.accounts.policy import Principal
 from qualframe.store.base import Base
+from qualframe.store.base import aware as _aware
+from qualframe.store.base import utcnow as _now
 
 SESSION_LIFETIME = timedelta(hours=12)
 TOKEN_DEFAULT_LIFETIME = timedelta(days=30)
@@ -186,12 +188,6 @@ class AccountError(Exception):
         self.message = message
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    return None if dt is None else (dt if dt.tzinfo else dt.replace(tzinfo=UTC))
 
 
 def _iso(dt: datetime | date | None) -> str | None:
@@ -332,7 +328,8 @@ class Tx:
             "prev": prev,
         }
         entry["digest"] = chain.entry_digest(entry)
-        self.conn.execute(insert(AuditRow).values(**{**entry, "at": _parse_ts(entry["at"])}))
+        # parameters, not .values(): one compiled statement for every append
+        self.conn.execute(insert(AuditRow), {**entry, "at": _parse_ts(entry["at"])})
         self.conn.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
                           .values(seq=entry["seq"], digest=entry["digest"]))
         self.head = (entry["seq"], entry["digest"])

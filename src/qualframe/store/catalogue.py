@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -45,6 +45,8 @@ from qualframe.catalogue.placement import LOW_CONFIDENCE, text_hash
 from qualframe.interop.catalogue_io import CatalogueLine
 from qualframe.store.accounts import AccountError, Organisation, Tx, need_org
 from qualframe.store.base import Base
+from qualframe.store.base import aware as _aware
+from qualframe.store.base import utcnow as _now
 
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 ACTIVE_STATES = ("queued", "running")
@@ -53,12 +55,6 @@ MAX_REASON = 1000
 TOKEN_BYTES = 24  # 192-bit self-assessment tokens
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    return None if dt is None else (dt if dt.tzinfo else dt.replace(tzinfo=UTC))
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -673,5 +669,5 @@ def get_assessment(conn: Connection, token: str) -> dict[str, Any] | None:
     r = conn.execute(select(SelfAssessmentRow).where(SelfAssessmentRow.token_digest == _digest(token))).first()
     if r is None:
         return None
-    return {"framework_id": r.framework_id, "row_ids": list(r.row_ids), "ratings": dict(r.ratings), "lang": r.lang,
-            "created_at": _iso(r.created_at)}
+    return {"id": r.id, "framework_id": r.framework_id, "row_ids": list(r.row_ids), "ratings": dict(r.ratings),
+            "lang": r.lang, "created_at": _iso(r.created_at)}

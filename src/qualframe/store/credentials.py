@@ -20,7 +20,7 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -46,16 +46,31 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from qualframe.credentials import didweb
 from qualframe.credentials import recognition as rec
 from qualframe.credentials.dataintegrity import create_proof, did_key_resolver
 from qualframe.credentials.iin import InvalidIin, iin_digest, normalize_iin, validate_iin
-from qualframe.credentials.jsonld import CREDENTIALS_V2, CanonicalizationError
+from qualframe.credentials.jsonld import CanonicalizationError
 from qualframe.credentials.keys import KeyEncryptionKey, KeyRing, StoredKey, generate_key
 from qualframe.credentials.openbadge import CredentialBuildError, issue_credential, xsd_datetime
+from qualframe.credentials.plain import PlainCredentialError
+from qualframe.credentials.plain import prepare as prepare_plain
+from qualframe.credentials.plain import validity as plain_validity
 from qualframe.credentials.statuslist import MIN_ENTRIES, PURPOSES, StatusList, status_entry, status_list_credential
-from qualframe.credentials.verify import CREDENTIALS_V1
-from qualframe.store.accounts import AccountError, Organisation, OrganisationRow, Tx, app_secret, need_org
+from qualframe.model.messages import N_
+from qualframe.model.messages import Text as Sentence
+from qualframe.store.accounts import (
+    AccountError,
+    Organisation,
+    OrganisationRow,
+    Tx,
+    app_secret,
+    find_org,
+    need_org,
+)
 from qualframe.store.base import Base
+from qualframe.store.base import aware as _aware
+from qualframe.store.base import utcnow as _now
 
 STATUS_LIST_SIZE = MIN_ENTRIES
 CENTRE_KIND = "recognition-centre"
@@ -182,12 +197,6 @@ class CredentialStoreError(AccountError):
     """A certificate operation that cannot be done (kind: not_found, conflict, invalid, forbidden, unavailable)."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    return None if dt is None else (dt if dt.tzinfo else dt.replace(tzinfo=UTC))
 
 
 def _iso(dt: datetime | date | None) -> str | None:
@@ -255,6 +264,23 @@ def centre_did(conn: Connection, org: Organisation) -> str | None:
     r = conn.execute(select(CentreKeyRow.did).where(CentreKeyRow.org_id == org.id, CentreKeyRow.retired_at.is_(None))
                      .order_by(CentreKeyRow.id.desc()).limit(1)).first()
     return r.did if r else None
+
+
+def centre_did_web(org: Organisation) -> str | None:
+    """The centre's did:web when this instance serves did:web ($QUALFRAME_DID_WEB_HOST), else None."""
+    try:
+        host = didweb.configured_host()
+        return didweb.centre_did(host, org.slug) if host else None
+    except didweb.DidWebError as exc:
+        raise _refuse("unavailable", f"did:web is misconfigured on this server: {exc}") from None
+
+
+def centre_did_document(conn: Connection, org: Organisation) -> dict[str, Any] | None:
+    """The centre's did:web DID document (every key, rotated ones too; public keys only), or None."""
+    did = centre_did_web(org)
+    if did is None:
+        return None
+    return didweb.did_document(did, [k.public_key_multibase for k in centre_keys(conn, org)])
 
 
 def _insert_key(tx: Tx, org: Organisation, stored: StoredKey, now: datetime) -> CentreKey:
@@ -426,16 +452,24 @@ def iin_key(store: Any) -> bytes:
     return app_secret(store, "iin-hmac")
 
 
-def record_assessment(tx: Tx, slug: str, *, programme_id: int, candidate_name: str, assessed_on: date,
-                      assessors: Iterable[str], results: dict[str, Any], iin: str | None = None,
-                      iin_secret: bytes | None = None) -> Assessment:
-    """Record an assessment and its outcome (computed from the programme's pass rules).
+@dataclass(frozen=True)
+class CheckedAssessment:
+    """An assessment's input after every check, ready to insert (the IIN already reduced to its hashes)."""
 
-    An IIN is checked and kept only as HMAC(iin_secret) and as the OB salted identity hash.
-    """
-    org = need_centre(tx.conn, slug)
-    prog = get_programme(tx.conn, slug, programme_id)
-    spec = rec.spec_from_json(prog.spec)
+    candidate_name: str
+    assessed_on: date
+    assessors: list[str]
+    results: dict[str, Any]
+    outcome: Any  # recognition.Outcome
+    iin_hmac: str | None
+    identity_hash: str | None
+    identity_salt: str | None
+
+
+def check_assessment(spec: Any, *, candidate_name: str, assessed_on: date, assessors: Iterable[str],
+                     results: dict[str, Any], iin: str | None = None,
+                     iin_secret: bytes | None = None) -> CheckedAssessment:
+    """Validate an assessment against its programme's spec; RecognitionError names the failing field."""
     name = rec.clean_name(candidate_name)
     people = [" ".join(a.split()) for a in assessors if isinstance(a, str) and a.strip()]
     if not people or any(len(a) > rec.MAX_NAME for a in people) or len(people) > 20:
@@ -458,14 +492,101 @@ def record_assessment(tx: Tx, slug: str, *, programme_id: int, candidate_name: s
         hmac_hex = iin_digest(number, iin_secret)
         salt = secrets.token_hex(16)
         ident = identity_hash(number, salt)
-    aid = tx.conn.execute(insert(AssessmentRow).values(
-        org_id=org.id, programme_id=prog.id, candidate_name=name, iin_hmac=hmac_hex, identity_hash=ident,
-        identity_salt=salt, assessed_on=assessed_on, assessors=people, results=checked,
-        outcome=outcome.to_json(), passed=outcome.passed, created_at=_now()).returning(AssessmentRow.id)).scalar_one()
-    a = get_assessment(tx.conn, slug, aid)
+    return CheckedAssessment(name, assessed_on, people, checked, outcome, hmac_hex, ident, salt)
+
+
+def record_assessment(tx: Tx, slug: str, *, programme_id: int, candidate_name: str, assessed_on: date,
+                      assessors: Iterable[str], results: dict[str, Any], iin: str | None = None,
+                      iin_secret: bytes | None = None) -> Assessment:
+    """Record an assessment and its outcome (computed from the programme's pass rules).
+
+    An IIN is checked and kept only as HMAC(iin_secret) and as the OB salted identity hash.
+    """
+    org = need_centre(tx.conn, slug)
+    prog = get_programme(tx.conn, slug, programme_id)
+    checked = check_assessment(rec.spec_from_json(prog.spec), candidate_name=candidate_name,
+                               assessed_on=assessed_on, assessors=assessors, results=results, iin=iin,
+                               iin_secret=iin_secret)
+    return _insert_assessment(tx, org, prog, checked)
+
+
+def _insert_assessment(tx: Tx, org: Organisation, prog: Programme, c: CheckedAssessment) -> Assessment:
+    # values as parameters, not .values(...): the statement compiles once (an import inserts thousands)
+    aid = tx.conn.execute(insert(AssessmentRow).returning(AssessmentRow.id), dict(
+        org_id=org.id, programme_id=prog.id, candidate_name=c.candidate_name, iin_hmac=c.iin_hmac,
+        identity_hash=c.identity_hash, identity_salt=c.identity_salt, assessed_on=c.assessed_on,
+        assessors=c.assessors, results=c.results, outcome=c.outcome.to_json(), passed=c.outcome.passed,
+        created_at=_now())).scalar_one()
+    a = Assessment(aid, org.slug, prog.id, c.candidate_name, c.iin_hmac is not None, c.assessed_on,
+                   list(c.assessors), dict(c.results), c.outcome.to_json(), bool(c.outcome.passed), None)
     tx.audit("assessment.record", "assessment", aid, org=org.slug, after=a.to_dict(),
-             detail={"programme_id": prog.id, "passed": outcome.passed, "iin_recorded": hmac_hex is not None})
+             detail={"programme_id": prog.id, "passed": c.outcome.passed, "iin_recorded": c.iin_hmac is not None})
     return a
+
+
+@dataclass(frozen=True)
+class ImportCheck:
+    """Rows of a results file checked against the programme: `rows` ready to insert, or `problems`."""
+
+    rows: list[tuple[int, CheckedAssessment]]  # (line, checked input)
+    problems: list[tuple[int, str, str]]  # (line, field, message)
+
+
+def check_import(conn: Connection, slug: str, programme_id: int, lines: Iterable[Any],
+                 iin_secret: bytes | None) -> ImportCheck:
+    """Check parsed rows (`interop.assessment_io.AssessmentLine`) as `record_assessment` would, and refuse
+    duplicates (same name, date and IIN or lack of one) within the file and against this programme's
+    recorded assessments, so importing a file twice records nothing twice."""
+    need_centre(conn, slug)
+    prog = get_programme(conn, slug, programme_id)
+    spec = rec.spec_from_json(prog.spec)
+    rows: list[tuple[int, CheckedAssessment]] = []
+    problems: list[tuple[int, str, str]] = []
+    for ln in lines:
+        try:
+            rows.append((ln.line, check_assessment(spec, candidate_name=ln.name, assessed_on=ln.assessed_on,
+                                                   assessors=ln.assessors, results=ln.results, iin=ln.iin,
+                                                   iin_secret=iin_secret)))
+        except rec.RecognitionError as exc:
+            problems.append((ln.line, exc.field, exc.message))
+    seen: dict[tuple[str, date, str | None], str] = {
+        (r.candidate_name.casefold(), r.assessed_on, r.iin_hmac): f"assessment {r.id}"
+        for r in conn.execute(select(AssessmentRow.id, AssessmentRow.candidate_name, AssessmentRow.assessed_on,
+                                     AssessmentRow.iin_hmac).where(AssessmentRow.programme_id == prog.id))}
+    for line, c in rows:
+        key = (c.candidate_name.casefold(), c.assessed_on, c.iin_hmac)
+        if key in seen:
+            problems.append((line, "name", f"{c.candidate_name} assessed on {c.assessed_on.isoformat()} is already "
+                                           f"recorded ({seen[key]}); give the IIN to tell two people apart"))
+        else:
+            seen[key] = f"line {line}"
+    problems.sort()
+    return ImportCheck(rows if not problems else [], problems)
+
+
+def import_assessments(tx: Tx, slug: str, programme_id: int, lines: Iterable[Any], iin_secret: bytes | None,
+                       progress: Any = None) -> list[Assessment]:
+    """Record every row of a results file in this transaction, or none: the rows are checked again under the
+    audit lock, and any problem raises ImportRejected (nothing written)."""
+    checked = check_import(tx.conn, slug, programme_id, lines, iin_secret)
+    if checked.problems:
+        raise ImportRejected(checked.problems)
+    org = need_centre(tx.conn, slug)
+    prog = get_programme(tx.conn, slug, programme_id)
+    out = []
+    for _line, c in checked.rows:
+        out.append(_insert_assessment(tx, org, prog, c))
+        if progress:
+            progress()
+    return out
+
+
+class ImportRejected(CredentialStoreError):
+    """A results file with problems: nothing of it is recorded."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]) -> None:
+        super().__init__("invalid", f"{len(problems)} problem(s) in the file; nothing was recorded")
+        self.problems = problems
 
 
 def get_assessment(conn: Connection, slug: str, assessment_id: int) -> Assessment:
@@ -475,9 +596,23 @@ def get_assessment(conn: Connection, slug: str, assessment_id: int) -> Assessmen
                      .where(OrganisationRow.slug == slug, AssessmentRow.id == assessment_id)).first()
     if r is None:
         raise _refuse("not_found", f"{slug} has no assessment {assessment_id}")
+    return _assessment(r, slug)
+
+
+def _assessment(r: Any, slug: str) -> Assessment:
     a = r  # columns of the assessment row, plus the certificate number
     return Assessment(a.id, slug, a.programme_id, a.candidate_name, a.iin_hmac is not None, a.assessed_on,
                       list(a.assessors), dict(a.results), dict(a.outcome), bool(a.passed), r.number)
+
+
+def list_assessments(conn: Connection, slug: str, limit: int = 100) -> list[Assessment]:
+    """A centre's assessments, newest first, each with its certificate number once issued."""
+    org = need_org(conn, slug)
+    rows = conn.execute(select(AssessmentRow, CertificateRow.number)
+                        .outerjoin(CertificateRow, CertificateRow.assessment_id == AssessmentRow.id)
+                        .where(AssessmentRow.org_id == org.id)
+                        .order_by(AssessmentRow.id.desc()).limit(limit)).all()
+    return [_assessment(r, slug) for r in rows]
 
 
 def assessments_with_iin(store: Any, iin: str, slug: str | None = None) -> list[int]:
@@ -597,6 +732,33 @@ def find_certificate(conn: Connection, number: str) -> Certificate | None:
     return _certificate(r) if r else None
 
 
+# the public register's page: every column it shows, the centre's in the same row; not the signed credential
+# (several kB, TOASTed on PostgreSQL), which the page does not show
+_REGISTER_SELECT = select(
+    *(c for c in CertificateRow.__table__.c if c.name != "credential"),
+    OrganisationRow.slug, OrganisationRow.names, OrganisationRow.kind, OrganisationRow.accreditation_number,
+    OrganisationRow.accreditation_valid_from, OrganisationRow.accreditation_valid_to,
+    OrganisationRow.created_at.label("org_created_at"),
+).join(OrganisationRow, OrganisationRow.id == CertificateRow.org_id)
+
+
+def register_entry(conn: Connection, number: str) -> tuple[dict[str, Any], Organisation] | None:
+    """(public fields, issuing centre) of a certificate: one query on the unique index of `number`."""
+    r = conn.execute(_REGISTER_SELECT.where(CertificateRow.number == number)).first()
+    if r is None:
+        return None
+    accreditation = None
+    if r.accreditation_number is not None:
+        accreditation = {"number": r.accreditation_number, "valid_from": r.accreditation_valid_from,
+                         "valid_to": r.accreditation_valid_to}
+    org = Organisation(r.org_id, r.slug, dict(r.names), r.kind, accreditation, _aware(r.org_created_at))
+    cert = Certificate(r.id, r.slug, r.number, r.credential_id, r.title, r.holder_name, r.holder_consent,
+                       _aware(r.valid_from), _aware(r.valid_until), _aware(r.issued_at), r.key_id,
+                       _aware(r.revoked_at), r.revocation_reason, _aware(r.suspended_at), r.suspension_reason,
+                       r.assessment_id, r.programme_id, "")
+    return cert.public_dict(), org
+
+
 def find_by_credential_id(conn: Connection, credential_id: str) -> Certificate | None:
     r = conn.execute(_CERT_SELECT.where(CertificateRow.credential_id == credential_id)).first()
     return _certificate(r) if r else None
@@ -672,7 +834,7 @@ def _insert_certificate(tx: Tx, org: Organisation, number: str, credential: dict
                         key_id: str, list_id: int, index: int, assessment_id: int | None,
                         programme_id: int | None) -> Certificate:
     now = _now()
-    tx.conn.execute(insert(CertificateRow).values(
+    tx.conn.execute(insert(CertificateRow), dict(  # parameters: compiled once for a whole batch
         org_id=org.id, number=number, credential_id=credential["id"], assessment_id=assessment_id,
         programme_id=programme_id, title=title[:300], holder_name=holder, holder_consent=consent,
         valid_from=valid_from, valid_until=valid_until, issued_at=now, key_id=key_id, status_list_id=list_id,
@@ -684,62 +846,130 @@ def _insert_certificate(tx: Tx, org: Organisation, number: str, credential: dict
     return cert
 
 
-def issue_plain(tx: Tx, slug: str, credential: Any, kek: KeyEncryptionKey, *,
-                now: datetime | None = None) -> Certificate:
-    """VC API issue: sign any VC 2.0 credential (OB or plain) as the centre, with status entries added.
+# --- batches: the certificates of a whole campaign ------------------------------------------------------------
 
-    `issuer` is filled with the centre's DID when absent (or set as the id of an issuer object without one).
+@dataclass(frozen=True)
+class BatchSelection:
+    """What a batch issue would do: `pending` in issue order; `problems` block the batch until solved."""
+
+    pending: list[int]
+    already: list[tuple[int, str]]  # (assessment id, its certificate number): skipped, never issued twice
+    problems: list[tuple[int, str]]  # (assessment id, why it cannot become a certificate)
+
+
+def batch_selection(conn: Connection, slug: str, *, ids: Sequence[int] | None = None,
+                    programme_id: int | None = None, today: date | None = None) -> BatchSelection:
+    """The assessments a batch issue covers: `ids` (in that order), else every passed one of the centre
+    (of `programme_id` when given) in id order. Cheap checks run here so a batch does not stop half-way."""
+    org = need_centre(conn, slug)
+    _check_accredited(org, today or _now().date(), f"issue date {(today or _now().date()).isoformat()}")
+    if programme_id is not None:
+        get_programme(conn, slug, programme_id)
+    q = (select(AssessmentRow.id, AssessmentRow.passed, AssessmentRow.assessed_on, CertificateRow.number)
+         .outerjoin(CertificateRow, CertificateRow.assessment_id == AssessmentRow.id)
+         .where(AssessmentRow.org_id == org.id))
+    if programme_id is not None:
+        q = q.where(AssessmentRow.programme_id == programme_id)
+    problems: list[tuple[int, str]] = []
+    if ids is None:
+        rows = list(conn.execute(q.where(AssessmentRow.passed.is_(True)).order_by(AssessmentRow.id)))
+    else:
+        wanted = list(dict.fromkeys(ids))
+        by_id: dict[int, Any] = {}
+        for i in range(0, len(wanted), 1000):  # bounded IN lists
+            by_id.update((r.id, r) for r in conn.execute(q.where(AssessmentRow.id.in_(wanted[i:i + 1000]))))
+        rows = [by_id[i] for i in wanted if i in by_id]
+        problems += [(i, f"{slug} has no assessment {i}" + (f" of programme {programme_id}" if programme_id else ""))
+                     for i in wanted if i not in by_id]
+    pending: list[int] = []
+    already: list[tuple[int, str]] = []
+    for r in rows:
+        if r.number:
+            already.append((r.id, r.number))
+        elif not r.passed:
+            problems.append((r.id, "was not passed: it cannot become a certificate"))
+        else:
+            ok, reason = rec.accredited_on(org.accreditation, r.assessed_on)
+            if ok:
+                pending.append(r.id)
+            else:
+                problems.append((r.id, f"{slug} is not accredited on the assessment date "
+                                       f"{r.assessed_on.isoformat()} ({reason})"))
+    problems.sort()
+    return BatchSelection(pending, already, problems)
+
+
+class BatchIssueError(CredentialStoreError):
+    """One certificate of a chunk could not be issued; the chunk's transaction rolls back whole."""
+
+    def __init__(self, assessment_id: int, kind: str, message: str) -> None:
+        super().__init__(kind, f"assessment {assessment_id}: {message}")
+        self.assessment_id = assessment_id
+
+
+def issue_chunk(tx: Tx, slug: str, assessment_ids: Sequence[int], kek: KeyEncryptionKey, *,
+                consent: str | None = None) -> list[Certificate]:
+    """Issue the certificates of `assessment_ids` in this transaction (one audit entry each), skipping any
+    that got a certificate meanwhile. A failure raises BatchIssueError naming the assessment: the caller's
+    transaction then rolls back, so no certificate, number or status slot of the chunk is left behind."""
+    taken = set(tx.conn.execute(select(CertificateRow.assessment_id)
+                                .where(CertificateRow.assessment_id.in_(list(assessment_ids)))).scalars())
+    out = []
+    for aid in assessment_ids:
+        if aid in taken:
+            continue
+        try:
+            out.append(issue_certificate(tx, slug, aid, kek, consent=consent))
+        except AccountError as exc:
+            raise BatchIssueError(aid, exc.kind, exc.message) from exc
+        except Exception as exc:  # a build or database failure: still name the assessment it happened on
+            raise BatchIssueError(aid, "invalid", f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+    return out
+
+
+def issue_plain(tx: Tx, slug: str, credential: Any, kek: KeyEncryptionKey, *,
+                now: datetime | None = None, did_web: bool = False) -> Certificate:
+    """VC API issue: sign a plain VC 2.0 or VC 1.1 credential (OB or not) as the centre, with status entries added.
+
+    `issuer` is filled with the centre's DID when absent (or set as the id of an issuer object without one);
+    `did_web` signs with the centre's did:web (refused when the instance does not serve did:web).
     """
     if not isinstance(credential, dict):
         raise _refuse("invalid", "credential: a JSON object")
     org = need_centre(tx.conn, slug)
     now = (now or _now()).replace(microsecond=0)
-    ctx = credential.get("@context")
-    first = ctx[0] if isinstance(ctx, list) and ctx else ctx
-    if first == CREDENTIALS_V1:
-        raise _refuse("invalid", "credential.@context: VC 1.1 (https://www.w3.org/2018/credentials/v1) is not "
-                                 "issued: qualframe signs VC 2.0 only (eddsa-rdfc-2022 needs the Data Integrity "
-                                 "context, which is not shipped for VC 1.1)")
-    if first != CREDENTIALS_V2:
-        raise _refuse("invalid", f"credential.@context: the first context must be {CREDENTIALS_V2}")
-    types = credential.get("type")
-    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
-    if "VerifiableCredential" not in types:
-        raise _refuse("invalid", "credential.type: must include VerifiableCredential")
-    if not isinstance(credential.get("credentialSubject"), dict | list) or not credential.get("credentialSubject"):
-        raise _refuse("invalid", "credential.credentialSubject: required")
-    for field in ("proof", "credentialStatus"):
-        if field in credential:
-            raise _refuse("invalid", f"credential.{field}: must be absent (qualframe adds it)")
+    web_did = centre_did_web(org) if did_web else None
+    if did_web and web_did is None:
+        raise _refuse("invalid", f"options.verificationMethod: did:web is not served by this instance (its operator "
+                                 f"sets {didweb.HOST_ENV}); use did:key")
     _check_accredited(org, now.date(), f"issue date {now.date().isoformat()}")
-    signer = _active_signer(tx, org, kek)
+    signer = _active_signer(tx, org, kek)  # a refusal below rolls back a key created here
+    if web_did:
+        signer = didweb.DidWebSigner(signer, web_did)
     did = signer.verification_method.partition("#")[0]
-    doc = dict(credential)
-    issuer = doc.get("issuer")
-    if issuer is None:
-        doc["issuer"] = did
-    elif isinstance(issuer, dict) and "id" not in issuer:
-        doc["issuer"] = {"id": did, **issuer}
-    elif (issuer.get("id") if isinstance(issuer, dict) else issuer) != did:
-        raise _refuse("invalid", f"credential.issuer: {slug} issues as {did}, not as the issuer given")
+    try:
+        doc = prepare_plain(credential, did, xsd_datetime(now))
+    except PlainCredentialError as exc:
+        raise _refuse("invalid", str(exc)) from None
     number = _next_number(tx, org, now.year)
     doc.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
     if not isinstance(doc["id"], str) or len(doc["id"]) > 300:
         raise _refuse("invalid", "credential.id: a URL of at most 300 characters")
     if find_by_credential_id(tx.conn, doc["id"]):
         raise _refuse("conflict", f"credential.id: {doc['id']} was already issued")
-    doc.setdefault("validFrom", xsd_datetime(now))
     list_id, url, index = _status_slot(tx, org, signer.verification_method)
     doc["credentialStatus"] = _entries(url, index)
+    start, end = plain_validity(doc)
     try:
         signed = issue_credential(doc, signer, created=xsd_datetime(now))
-        valid_from = _parse_dt(doc["validFrom"], "validFrom")
-        valid_until = _parse_dt(doc["validUntil"], "validUntil") if "validUntil" in doc else None
+        valid_from = _parse_dt(start, "validFrom")
+        valid_until = _parse_dt(end, "validUntil") if end is not None else None
     except CanonicalizationError as exc:
         raise _refuse("invalid", "credential: " + "; ".join(exc.problems)) from None
     except CredentialBuildError as exc:
         raise _refuse("invalid", f"credential: {exc}") from None
-    title = signed.get("name") if isinstance(signed.get("name"), str) else " ".join(t for t in types)
+    types = signed.get("type") if isinstance(signed.get("type"), list) else [signed.get("type")]
+    title = signed.get("name") if isinstance(signed.get("name"), str) else " ".join(map(str, types))
     return _insert_certificate(tx, org, number, signed, title=title or "VerifiableCredential", holder=None,
                                consent="masked", valid_from=valid_from, valid_until=valid_until,
                                key_id=signer.verification_method, list_id=list_id, index=index,
@@ -832,15 +1062,21 @@ def signed_status_list(store: Any, list_id: int, purpose: str, kek_provider: Any
         column = CertificateRow.revoked_at if purpose == "revocation" else CertificateRow.suspended_at
         indices = conn.execute(select(CertificateRow.status_index).where(
             CertificateRow.status_list_id == list_id, column.is_not(None))).scalars().all()
-        sealed = conn.execute(select(CentreKeyRow).where(CentreKeyRow.key_id == row.key_id)).one()
+        web_did, _, fingerprint = row.key_id.partition("#") if row.key_id.startswith(didweb.PREFIX) else ("", "", "")
+        # a list of did:web-signed credentials is keyed by that did:web method: it is signed as did:web too
+        sealed = conn.execute(select(CentreKeyRow).where(
+            CentreKeyRow.org_id == row.org_id, CentreKeyRow.public_key_multibase == fingerprint) if web_did
+            else select(CentreKeyRow).where(CentreKeyRow.key_id == row.key_id)).one()
     bits = StatusList(row.size)
     for i in indices:
         bits.set(i)
     key = StoredKey(sealed.key_id, sealed.public_key_multibase, bytes(sealed.sealed), _iso(sealed.created_at) or "")
-    signer = key.unlock(kek_provider())
+    signer: Any = key.unlock(kek_provider())
+    if web_did:
+        signer = didweb.DidWebSigner(signer, web_did)
     # validFrom is the list's creation: a list built during a verification must not look "not yet valid"
     since = xsd_datetime(_aware(row.created_at).replace(microsecond=0))  # type: ignore[union-attr]
-    doc = status_list_credential(f"{row.url}/{purpose}", key.did, purpose, bits, valid_from=since)
+    doc = status_list_credential(f"{row.url}/{purpose}", web_did or key.did, purpose, bits, valid_from=since)
     signed = create_proof(doc, signer, created=xsd_datetime(_now().replace(microsecond=0)))
     text = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
     etag = f'"{row.version}-{hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]}"'
@@ -885,7 +1121,18 @@ class StoreVerifier:
     def resolve_key(self, vm: str) -> bytes | None:
         if vm.startswith("did:key:"):
             return did_key_resolver(vm)
-        return None
+        document = self.did_document(vm.partition("#")[0]) if vm.startswith(didweb.PREFIX) else None
+        return didweb.resolve_key(vm, document) if document else None
+
+    def did_document(self, did: str) -> dict[str, Any] | None:
+        """The DID document of a centre's did:web on this instance's own host, from the database (no network)."""
+        host = didweb.configured_host()
+        slug = didweb.centre_slug(did, host) if host else None
+        if slug is None:
+            return None
+        with self.store.engine.connect() as conn:
+            org = find_org(conn, slug)
+            return centre_did_document(conn, org) if org is not None and org.kind == CENTRE_KIND else None
 
     def resolve_status_list(self, url: str) -> dict[str, Any] | None:
         m = _LIST_URL.match(url or "")
@@ -900,24 +1147,31 @@ class StoreVerifier:
 
     def check_issuer(self, issuer: str, issued: datetime | None, methods: list[str]) -> tuple[bool, str]:
         """Known centre (any of its keys, retired ones too) and accredited on the issue date (validFrom)."""
+        host = didweb.configured_host() if issuer.startswith(didweb.PREFIX) else None
+        web_slug = didweb.centre_slug(issuer, host) if host else None
         with self.store.engine.connect() as conn:
-            rows = conn.execute(select(CentreKeyRow.key_id, CentreKeyRow.retired_at, OrganisationRow.slug)
+            rows = conn.execute(select(CentreKeyRow.key_id, CentreKeyRow.retired_at, CentreKeyRow.public_key_multibase,
+                                       OrganisationRow.slug)
                                 .join(OrganisationRow, OrganisationRow.id == CentreKeyRow.org_id)
-                                .where(CentreKeyRow.did == issuer)).all()
+                                .where(OrganisationRow.slug == web_slug if web_slug else CentreKeyRow.did == issuer)
+                                ).all()
             if not rows:
-                return False, f"issuer {issuer} is not a recognition centre known to this register"
+                return False, Sentence(N_("issuer %(issuer)s is not a recognition centre known to this register"),
+                                   issuer=issuer)
             org = need_org(conn, rows[0].slug)
-        keys = {r.key_id for r in rows}
+        keys = {didweb.verification_method(issuer, r.public_key_multibase) if web_slug else r.key_id for r in rows}
         if methods and not any(m in keys or m == issuer for m in methods):
-            return False, f"the proof was not made with a key of {org.slug}"
+            return False, Sentence(N_("the proof was not made with a key of %(centre)s"), centre=org.slug)
         if org.kind != CENTRE_KIND:
-            return False, f"{org.slug} is not a recognition centre"
+            return False, Sentence(N_("%(centre)s is not a recognition centre"), centre=org.slug)
         if issued is None:
-            return False, f"{org.slug}: the credential has no validFrom, so accreditation cannot be checked"
+            return False, Sentence(N_("%(centre)s: the credential has no validFrom, so accreditation cannot be "
+                                  "checked"), centre=org.slug)
         ok, reason = rec.accredited_on(org.accreditation, issued.astimezone(UTC).date())
-        retired = " (a retired key of the centre)" if all(r.retired_at for r in rows) else ""
+        retired = Sentence(N_(" (a retired key of the centre)")) if all(r.retired_at for r in rows) else ""
         name = org.names.get("kk") or org.slug
-        return ok, f"{name} ({org.slug}){retired}: {reason}"
+        return ok, Sentence(N_("%(name)s (%(centre)s)%(retired)s: %(reason)s"), name=name, centre=org.slug,
+                        retired=retired, reason=reason)
 
     def options(self) -> dict[str, Any]:
         return {"resolve_key": self.resolve_key, "resolve_status_list": self.resolve_status_list,
@@ -931,22 +1185,30 @@ def certificate_count(conn: Connection) -> int:
 __all__ = [
     "STATUS_ACTIONS",
     "Assessment",
+    "BatchIssueError",
+    "BatchSelection",
     "CentreKey",
     "Certificate",
     "CredentialStoreError",
     "Programme",
     "StoreVerifier",
     "add_programme",
+    "batch_selection",
     "centre_did",
+    "centre_did_document",
+    "centre_did_web",
     "centre_keys",
+    "check_assessment",
     "create_key",
     "find_by_credential_id",
     "find_certificate",
     "get_assessment",
     "get_programme",
     "issue_certificate",
+    "issue_chunk",
     "issue_plain",
     "key_ring",
+    "list_assessments",
     "list_certificates",
     "list_programmes",
     "need_centre",

@@ -38,7 +38,7 @@ from qualframe.standards.diff import diff
 from qualframe.standards.render import plain_text
 from qualframe.store import accounts as acc
 from qualframe.store.base import Base
-from qualframe.store.store import STATE_PARTS
+from qualframe.store.base import utcnow as _now
 
 
 class StandardRow(Base):
@@ -86,13 +86,6 @@ class StandardCommentRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
-def _published_state(conn: Connection) -> str:
-    n, last = conn.execute(select(func.count(), func.max(StandardVersionRow.published_at)).where(
-        StandardVersionRow.status == "published")).one()
-    return f";standards={n}@{last}"
-
-
-STATE_PARTS.append(_published_state)
 MAX_COMMENT = 2000
 
 
@@ -105,9 +98,6 @@ class StandardError(Exception):
         self.message = message
         self.detail = detail or {}
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _iso(dt: datetime | None) -> str | None:

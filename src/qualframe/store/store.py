@@ -37,6 +37,7 @@ from qualframe.model import (
 )
 from qualframe.model.framework import LegalMetadata
 from qualframe.model.messages import Message
+from qualframe.store.base import aware as _aware
 from qualframe.store.models import (
     AreaRow,
     DescriptorRow,
@@ -50,9 +51,11 @@ from qualframe.store.models import (
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# Other table modules' contributions to `Store.state_token` (each: connection -> a short string that
-# changes when their publicly served content changes), registered when they are imported.
-STATE_PARTS: list[Callable[[Connection], str]] = []
+# Other capabilities' publicly served content that `Store.state_token` covers: plain SQL here, so the token
+# never depends on which table modules a process happens to have imported (routers are built lazily).
+STATE_QUERIES: tuple[str, ...] = (
+    "SELECT count(*), max(published_at) FROM standard_versions WHERE status = 'published'",
+)
 DB_FILENAME = "qualframe.db"
 # pg_advisory_xact_lock key of first-time setup (migrations + first load): any fixed bigint.
 SETUP_LOCK_KEY = 0x7166_5345_5455_50  # "qfSETUP"
@@ -344,11 +347,11 @@ class Store:
 
     def state_token(self) -> str:
         """Changes whenever any framework is loaded or deleted, or another capability's public content
-        changes (`STATE_PARTS`, e.g. a standard is published): cache validators hang off it."""
+        changes (`STATE_QUERIES`, e.g. a standard is published): cache validators hang off it."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(FrameworkRow.id, FrameworkRow.content_hash).order_by(FrameworkRow.id)).all()
             try:
-                extra = "".join(part(conn) for part in STATE_PARTS)
+                extra = "".join(f";{tuple(conn.execute(text(q)).one())}" for q in STATE_QUERIES)
             except SQLAlchemyError:
                 # a database not yet migrated to head lacks newer capabilities' tables: they add nothing then;
                 # at head the failure is a real one
@@ -468,9 +471,6 @@ def _short(exc: Exception) -> str:
     msg = str(getattr(exc, "orig", None) or exc)
     return msg.splitlines()[0][:300] if msg else exc.__class__.__name__
 
-
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _delete_framework(conn: Connection, framework_id: str) -> None:

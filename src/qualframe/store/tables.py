@@ -7,7 +7,7 @@ creates its tables (tests/test_store.py checks that the migrations and this meta
 
 from __future__ import annotations
 
-from qualframe.store import accounts, case_models, catalogue, credentials, models, standards
+from qualframe.store import accounts, assessment_requests, case_models, catalogue, credentials, models, standards
 from qualframe.store.base import Base
 
-__all__ = ["Base", "accounts", "case_models", "catalogue", "credentials", "models", "standards"]
+__all__ = ["Base", "accounts", "assessment_requests", "case_models", "catalogue", "credentials", "models", "standards"]

@@ -10,16 +10,22 @@ import this module. Precomputed, compressed answers: `qf(request).cache.register
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import sys
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import jinja2
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
+from starlette.datastructures import URLPath
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match, get_route_path
+from starlette.types import Receive, Scope, Send
 
 from qualframe import __version__
 from qualframe.store import Store, prepare
@@ -30,19 +36,6 @@ from qualframe.web.errors import TITLES, ApiError
 from qualframe.web.http import BODY_LIMITS, ERRORS, QUERY_LIMITS, Web, error_response, html_error_page
 from qualframe.web.i18n import resolve_lang
 from qualframe.web.middleware import LANG_SCOPE_KEY, SECURITY_HEADERS, QualframeMiddleware
-from qualframe.web.routes import (
-    accounts,
-    api,
-    case,
-    catalogue,
-    certificate_documents,
-    credentials,
-    crosswalks,
-    exports,
-    orgs,
-    pages,
-    standards,
-)
 from qualframe.web.settings import Settings
 from qualframe.web.startup import FirstResponse, after_first_response
 
@@ -53,28 +46,47 @@ STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; char
                 ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon", ".txt": "text/plain"}
 
 
-# Every route module, included in this order. `ERRORS` adds the standard error answers to a router that
-# does not declare them itself.
-ROUTERS: tuple[tuple[APIRouter, dict[int | str, dict[str, Any]] | None], ...] = (
-    (api.router, None),
-    (pages.router, None),
-    (case.router, ERRORS),
-    (exports.router, None),
-    (crosswalks.router, None),
-    (accounts.router, None),
-    (accounts.api, None),
-    (orgs.router, None),
-    (orgs.api, None),
-    (standards.router, None),
-    (standards.api, None),
-    (catalogue.router, None),
-    (catalogue.api, None),
+Responses = dict[int | str, dict[str, Any]]
+
+
+class Include(NamedTuple):
+    """A `ROUTERS` entry: the router ("module.attribute" in web/routes), the standard error answers (`ERRORS`)
+    for a router that does not declare them itself, and the router's prefix if it has one (`under`: requests
+    for other paths pass it by without building it; tests/test_startup_imports.py checks it)."""
+
+    router: str | APIRouter
+    responses: Responses | None = None
+    under: str = ""
+
+
+# Every router of web/routes, included in this order. A router is imported and built when a request first
+# reaches its place in the order (routes are tried in order), for the OpenAPI document, and in `qualframe
+# serve` right after the first answer: building all of them at start-up (FastAPI's signature analysis and
+# pydantic adapters for ~190 routes) cost ~1 s of CPU before the first answer (issue 8). (An APIRouter object
+# in place of a name is included with the app.)
+ROUTERS: tuple[Include, ...] = (
+    Include("api.router", under="/api/v1"),
+    Include("pages.router"),
+    Include("case.router", ERRORS, under="/ims/case/v1p1"),
+    Include("exports.router", under="/api/v1"),
+    Include("crosswalks.router", under="/api/v1"),
+    Include("accounts.router"),
+    Include("accounts.api", under="/api/v1"),
+    Include("orgs.router"),
+    Include("orgs.api", under="/api/v1"),
+    Include("standards.router"),
+    Include("standards.api", under="/api/v1/standards"),
+    Include("catalogue.router"),
+    Include("catalogue.api", under="/api/v1"),
+    Include("assessment_requests.router"),  # a self-assessment handed to a recognition centre
+    Include("assessment_requests.api", under="/api/v1"),
     # before credentials: its /register/certificates/{number} would take "{number}.pdf" as a number
-    (certificate_documents.router, None),
-    (certificate_documents.api, None),
-    (credentials.router, None),
-    (credentials.api, None),
-    (credentials.vcapi, None),
+    Include("certificate_documents.router"),
+    Include("certificate_documents.api", under="/api/v1"),
+    Include("assessments.router"),  # the centre's pages under /orgs/{slug}/assessments and /certificates
+    Include("credentials.router"),
+    Include("credentials.api", under="/api/v1"),
+    Include("credentials.vcapi"),
 )
 
 
@@ -105,6 +117,21 @@ def _register_static(cache: ResponseCache) -> None:
                            cache_control="public, max-age=86400")
 
 
+def _template_cache(env: Environment) -> FileSystemBytecodeCache | None:
+    """Compiled templates kept between starts, in Jinja's per-user cache directory: the first page of a new
+    process then loads its templates instead of compiling them (~0.06 s). Jinja checks each against its source
+    and the Python version; the file names carry the options and extensions that shape the compiled code."""
+    shape = repr((jinja2.__version__, sorted(env.extensions), env.trim_blocks, env.lstrip_blocks,
+                  env.keep_trailing_newline, env.newline_sequence, env.block_start_string, env.variable_start_string,
+                  env.comment_start_string, env.line_statement_prefix, env.line_comment_prefix, env.optimized,
+                  getattr(env, "newstyle_gettext", None), env.autoescape("page.html")
+                  if callable(env.autoescape) else env.autoescape))
+    try:
+        return FileSystemBytecodeCache(pattern=f"qualframe-{hashlib.sha256(shape.encode()).hexdigest()[:16]}-%s")
+    except RuntimeError:  # no private temporary directory to keep it in: compile on each start
+        return None
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the app. With `settings.prepare`, the database is migrated and the shipped framework loaded."""
     settings = settings or Settings.from_env()
@@ -118,6 +145,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     i18n.install(env)  # _(), ngettext(), pgettext() in templates, in each page's language
+    env.bytecode_cache = _template_cache(env)
     web = Web(settings, store, catalog, cache, env, _static_versions())
 
     app = FastAPI(
@@ -154,9 +182,21 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         details = _validation_details(exc)
         return error_response(request, 422, _validation_message(details), "invalid_request", details)
 
-    for router, extra in ROUTERS:
-        app.include_router(router, responses=extra)
-    auth.check_routes(app)  # deny by default: every write is guarded or listed as public
+    lock = threading.RLock()
+    for entry in ROUTERS:
+        router, extra, under = Include(*entry)
+        if isinstance(router, str):
+            app.router.routes.append(LazyRouter(app, router, extra, under, lock))
+        else:
+            app.include_router(router, responses=extra)
+    auth.check_routes(app)  # deny by default: every write is guarded or listed as public (lazy ones when built)
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        build_routes(app)  # the document lists every route
+        return default_openapi()
+
+    app.openapi = openapi  # type: ignore[method-assign]
     _register_static(cache)
 
     def refresh() -> None:
@@ -181,8 +221,99 @@ def app_from_env() -> FastAPI:
     # reads) take the GIL back within about a millisecond instead of 5 ms per hand-over
     sys.setswitchinterval(settings.gil_switch_seconds)
     app.add_middleware(FirstResponse)  # outermost: deferred start-up work waits for the first answer
+    _build_routes_later(app)
     _warm_engines()
     return app
+
+
+def resolve_router(name: str) -> APIRouter:
+    """The router of a `ROUTERS` name ("module.attribute" in qualframe.web.routes), importing its module."""
+    module, _, attr = name.rpartition(".")
+    router = getattr(importlib.import_module(f"qualframe.web.routes.{module}"), attr, None)
+    if not isinstance(router, APIRouter):
+        raise LookupError(f"ROUTERS names {name!r}, but qualframe.web.routes.{module} has no APIRouter {attr!r}")
+    return router
+
+
+class LazyRouter(BaseRoute):
+    """A `ROUTERS` entry not built yet. It holds the router's place in the app's routes; the first request that
+    reaches it (or `build_routes`) imports the router, includes it at this place once its write routes pass
+    `auth.check_routes`, and hands the request on."""
+
+    def __init__(self, app: FastAPI, name: str, responses: Responses | None, under: str,
+                 lock: threading.RLock) -> None:
+        self.app = app
+        self.name = name
+        self.responses = responses
+        self.under = under
+        self._lock = lock  # one per app: builds take turns, and a request waits for one in progress
+        self._built: BaseRoute | None = None
+
+    def __repr__(self) -> str:
+        return f"LazyRouter({self.name!r}, built={self._built is not None})"
+
+    def build(self) -> BaseRoute:
+        """Include the router in the app in place of this placeholder (once) and return its route."""
+        built = self._built
+        if built is not None:
+            return built
+        with self._lock:
+            if self._built is None:
+                self._built = _include_in_place(self.app, self, resolve_router(self.name), self.responses)
+            return self._built
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if self.under and not get_route_path(scope).startswith(self.under):
+            return Match.NONE, {}
+        return self.build().matches(scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.build().handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        return self.build().url_path_for(name, **path_params)
+
+
+def _include_in_place(app: FastAPI, placeholder: LazyRouter, router: APIRouter,
+                      responses: Responses | None) -> BaseRoute:
+    """`app.include_router(router)`, with the result moved to the placeholder's position (routes are tried in
+    order). Requests iterating the old list of routes meanwhile reach the placeholder, which waits for this."""
+    routes = app.router.routes
+    app.router.routes = list(routes)  # include_router appends: to a copy, so nothing is served out of order
+    app.include_router(router, responses=responses)
+    included = app.router.routes[-1]
+    try:
+        auth.check_routes(app)  # deny by default, as for the routers included with the app
+    except Exception:
+        app.router.routes = routes  # not served: the requests that reach the placeholder fail with 500
+        raise
+    app.router.routes = [included if r is placeholder else r for r in routes]
+    return included
+
+
+def build_routes(app: FastAPI) -> None:
+    """Build every router of the app that is not built yet (the OpenAPI document and route walks need all)."""
+    for route in list(app.router.routes):
+        if isinstance(route, LazyRouter):
+            route.build()
+
+
+def _build_routes_later(app: FastAPI) -> None:
+    """Build the routers that the first requests did not need right after the first answer, so that later
+    requests do not wait for it; then freeze the heap (`freeze_heap`: the collector's full passes skip the
+    start-up objects: framework, snapshot, app and all its routes). Before the first answer, its full
+    collection cost ~0.1 s."""
+
+    def run() -> None:
+        from qualframe.web.admission import freeze_heap
+
+        try:
+            build_routes(app)
+        except Exception:  # its requests answer 500 with the same error until fixed
+            log.exception("building the routes failed")
+        freeze_heap()
+
+    after_first_response(run, "qualframe-routes")
 
 
 def _warm_engines() -> None:

@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import chain
 from typing import Literal
 
 from qualframe.model import COLUMNS, Descriptor, LevelRow
@@ -94,21 +95,21 @@ def _candidate_pairs(a: tuple[Descriptor, ...], b: tuple[Descriptor, ...], la: l
                      lb: list[list[str]]) -> list[tuple[float, int, int]]:
     """Scores for the pairs worth looking at: equal texts, then for each descriptor of b the few of a
     that share most of its rarest words, scored by shared distinct words (Dice). Linear in the
-    descriptors, times the small constants above."""
+    descriptors, times the small constants above (the loops hand their inner work to C: set
+    operations, Counter over chained lists)."""
     scores: list[tuple[float, int, int]] = []
     by_text: dict[str, list[int]] = defaultdict(list)
     for i, x in enumerate(a):
         by_text[x.text].append(i)
     sets_a = [frozenset(w) for w in la]
     sets_b = [frozenset(w) for w in lb]
-    df: Counter[str] = Counter()
-    for ws in (*sets_a, *sets_b):
-        df.update(ws)
+    df = Counter(chain.from_iterable(chain(sets_a, sets_b)))
+    voters = frozenset(w for w, n in df.items() if n <= MAX_POSTING)  # a common word tells nothing apart
     postings: dict[str, list[int]] = defaultdict(list)
     for i, ws in enumerate(sets_a):
-        for w in ws:
-            if df[w] <= MAX_POSTING:  # a common word tells nothing apart: it does not vote
-                postings[w].append(i)
+        for w in ws & voters:
+            postings[w].append(i)
+    rank = {w: (df[w], w) for w in postings}.__getitem__
     taken: Counter[str] = Counter()  # equal texts pair in order: the k-th in b with the k-th in a
     for j, y in enumerate(b):
         same = by_text.get(y.text, ())
@@ -117,20 +118,22 @@ def _candidate_pairs(a: tuple[Descriptor, ...], b: tuple[Descriptor, ...], la: l
             taken[y.text] += 1
             continue
         sb = sets_b[j]
-        rare = sorted((w for w in sb if w in postings), key=lambda w: (df[w], w))[:RARE_WORDS]
-        shared: Counter[int] = Counter()
-        for w in rare:
-            shared.update(postings[w])
+        rare = sorted(sb & postings.keys(), key=rank)[:RARE_WORDS]
+        shared = Counter(chain.from_iterable(postings[w] for w in rare))
+        nb = len(sb)
         for i, _ in shared.most_common(CANDIDATES):
             sa = sets_a[i]
-            scores.append((2 * len(sa & sb) / (len(sa) + len(sb)), i, j))
+            scores.append((2 * len(sa & sb) / (len(sa) + nb), i, j))
     return scores
 
 
-def _fast_diff(wa: list[str], wb: list[str], budget: _Budget) -> tuple[tuple[tuple[str, str], ...], int]:
+def _fast_diff(wa: list[str], wb: list[str], budget: _Budget, la: list[str] | None = None,
+               lb: list[str] | None = None) -> tuple[tuple[tuple[str, str], ...], int]:
     """(word diff, words matched) of two word lists: common prefix and suffix around one replaced middle
-    (linear), or SequenceMatcher on the middles when they share words and the budget allows."""
-    la, lb = [w.lower() for w in wa], [w.lower() for w in wb]
+    (linear), or SequenceMatcher on the middles when they share words and the budget allows. `la` and
+    `lb` are the lists lower-cased, when the caller has them already."""
+    la = [w.lower() for w in wa] if la is None else la
+    lb = [w.lower() for w in wb] if lb is None else lb
     p = 0
     while p < len(la) and p < len(lb) and la[p] == lb[p]:
         p += 1
@@ -195,9 +198,11 @@ def compare_column(a: tuple[Descriptor, ...], b: tuple[Descriptor, ...]) -> list
             elif small and budget.take(la[i], lb[j]):
                 out.append(Change("changed", x, y, round(score, 3), word_diff(x.text, y.text)))
             else:
-                wa, wb = _words(x.text)[:MAX_WORDS], _words(y.text)[:MAX_WORDS]
-                diff, matched = _fast_diff(wa, wb, budget)
-                if len(wa) < len(_words(x.text)) or len(wb) < len(_words(y.text)):
+                # la/lb are these words lower-cased: lower() never moves a word boundary
+                full_a, full_b = _words(x.text), _words(y.text)
+                wa, wb = full_a[:MAX_WORDS], full_b[:MAX_WORDS]
+                diff, matched = _fast_diff(wa, wb, budget, la[i], lb[j])
+                if len(wa) < len(full_a) or len(wb) < len(full_b):
                     diff = _coarse_diff(x.text, y.text)  # a diff of cut texts would misquote them
                 sim = 2 * matched / (len(wa) + len(wb)) if wa or wb else 1.0
                 out.append(Change("changed", x, y, round(sim, 3), diff))

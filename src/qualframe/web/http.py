@@ -20,6 +20,7 @@ from jinja2 import Environment
 from pydantic import BeforeValidator
 
 from qualframe import __version__
+from qualframe.interop.catalogue_io import MAX_BYTES as CATALOGUE_FILE_BYTES
 from qualframe.store import Store
 from qualframe.web import auth, views
 from qualframe.web.admission import Admission
@@ -72,9 +73,13 @@ QUERY_LIMITS: dict[str, int] = {
 }
 
 # path -> body limit, for routes whose bodies may exceed Settings.max_body_bytes (capped by max_body_hard_bytes)
+# Declared here, not by the route modules: routers are imported lazily, after the middleware has read this.
+UPLOAD_BODY = CATALOGUE_FILE_BYTES + 64 * 1024  # a catalogue file plus the multipart envelope
 BODY_LIMITS: dict[str, int] = {
     "/api/v1/match": text_body_limit(views.MAX_MATCH_CHARS),
     "/match": text_body_limit(views.MAX_MATCH_CHARS),
+    "/orgs/{slug}/catalogue": UPLOAD_BODY,  # the middleware matches {slug} templates
+    "/api/v1/orgs/{slug}/catalogue": UPLOAD_BODY,
 }
 
 # The standard error answers (as ErrorResponse), so /api/v1/openapi.json documents them on every route.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-from qualframe.model.messages import Message
+from qualframe.model.messages import Message, Text
 
 if TYPE_CHECKING:
     from babel.support import NullTranslations
@@ -115,14 +115,24 @@ def _npgettext(ctx: Context, context: str, singular: str, plural: str, n: int) -
     return translations(_lang_of(ctx)).npgettext(context, singular, plural, n)
 
 
+@pass_context
+def _tr_text(ctx: Context, value: object) -> object:
+    """A :class:`Text` (e.g. a verification reason) in the page's language; any other value as it is."""
+    if isinstance(value, Text):
+        return value.render(translations(_lang_of(ctx)).gettext)
+    return value
+
+
 def install(env: Environment) -> None:
-    """Give `env` the Jinja2 i18n extension with `_`, `gettext`, `ngettext`, `pgettext` in the page's language.
+    """Give `env` the Jinja2 i18n extension with `_`, `gettext`, `ngettext`, `pgettext` in the page's language,
+    and `tr_text()` for generated :class:`Text` sentences.
 
     "newstyle" gettext: `_("%(n)s rows", n=3)` formats and escapes its arguments, and a literal % is "%%".
     """
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext)
+    env.globals["tr_text"] = _tr_text
 
 
 def fmt_date(iso: str | None, lang: str) -> str:

@@ -27,12 +27,13 @@ from qualframe.catalogue.placement import LOW_CONFIDENCE
 from qualframe.interop import catalogue_io as cio
 from qualframe.interop.common import UNOFFICIAL_NOTE
 from qualframe.store import accounts as acc
+from qualframe.store import assessment_requests as areq
 from qualframe.store import catalogue as cat
 from qualframe.store import catalogue_jobs as jobs
 from qualframe.web import auth, views
 from qualframe.web.compare import compare_rows
 from qualframe.web.errors import ApiError
-from qualframe.web.http import BODY_LIMITS, ERRORS, json_response, page_lang, qf, render, snapshot, template_context
+from qualframe.web.http import ERRORS, json_response, page_lang, qf, render, snapshot, template_context
 from qualframe.web.schemas import ErrorResponse
 
 log = logging.getLogger("qualframe.web")
@@ -46,9 +47,6 @@ JobP = Annotated[int, Path(ge=1, description="placement job id")]
 PER_PAGE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SELF_RATE = (20, timedelta(hours=1))  # self-assessments per client address and window
-# an upload may be up to 5 MB (plus the multipart envelope); the middleware matches the {slug} templates
-UPLOAD_BODY = cio.MAX_BYTES + 64 * 1024
-BODY_LIMITS.update({"/orgs/{slug}/catalogue": UPLOAD_BODY, "/api/v1/orgs/{slug}/catalogue": UPLOAD_BODY})
 Read = Annotated[Principal, auth.require("catalogue.read", org_from="slug")]
 Write = Annotated[Principal, auth.require("catalogue.write", org_from="slug")]
 
@@ -613,6 +611,7 @@ def assessment_data(request: Request, token: str, lang: str | None = None) -> di
     lang = lang or page_lang(request)
     with _store(request).engine.connect() as conn:
         a = cat.get_assessment(conn, token)
+        handoff = areq.public_view(conn, snap.fw, token, lang=lang)  # hand-off to a recognition centre
     if a is None:
         raise ApiError(404, "no such self-assessment (the link is wrong or incomplete)")
     result = selfassess.assess(snap.fw, a["row_ids"], a["ratings"])
@@ -633,7 +632,8 @@ def assessment_data(request: Request, token: str, lang: str | None = None) -> di
             "api_url": f"/api/v1/self-assessments/{token}", "pdf": {lg: f"/self-assessment/{token}/pdf?lang={lg}"
                                                                      for lg in ("kk", "ru", "en")},
             "created_at": a["created_at"], "rows": rows, "best_row_id": result["best_row_id"], "gap": gap,
-            "threshold": result["threshold"], "ratings": selfassess.RATINGS, "framework_id": a["framework_id"]}
+            "threshold": result["threshold"], "ratings": selfassess.RATINGS, "framework_id": a["framework_id"],
+            "handoff": handoff}
 
 
 def _noindex(resp: Response) -> Response:

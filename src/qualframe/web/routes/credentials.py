@@ -11,6 +11,7 @@ answer: the store keeps only its keyed hash.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -30,6 +31,7 @@ from qualframe.accounts.policy import Principal
 from qualframe.credentials import recognition as rec
 from qualframe.credentials.keys import KeyEncryptionKey, SecretKeyMissing
 from qualframe.credentials.verify import UnusableInput, VerificationResult, verify_document
+from qualframe.model.messages import N_, Text
 from qualframe.store import accounts as acc
 from qualframe.store import credentials as cs
 from qualframe.web import auth
@@ -324,6 +326,26 @@ def status_list(request: Request, slug: SlugP, token: Annotated[str, Path(max_le
         "accept", "") else "application/json", headers=headers)
 
 
+# --- did:web (public) -----------------------------------------------------------------------------------------------
+
+@router.get("/orgs/{slug}/did")  # served as /orgs/{slug}/did.json: the app strips ".json" from paths
+def did_document(request: Request, slug: SlugP) -> Response:
+    """The centre's did:web DID document (every key, rotated ones too; public keys only), when this instance
+    serves did:web ($QUALFRAME_DID_WEB_HOST); 404 otherwise. Revalidated by ETag: a rotation shows at once."""
+    with _store(request).engine.connect() as conn, errors():
+        org = acc.find_org(conn, slug)
+        document = cs.centre_did_document(conn, org) if org is not None and org.kind == cs.CENTRE_KIND else None
+    if document is None or not document["verificationMethod"]:
+        raise ApiError(404, f"no did:web document for {slug} on this instance")
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=0, must-revalidate",
+               "Access-Control-Allow-Origin": "*"}
+    if etag in [v.strip().removeprefix("W/") for v in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/did+ld+json", headers=headers)
+
+
 # --- the public register -----------------------------------------------------------------------------------------
 
 @router.get("/register/certificates")
@@ -335,16 +357,16 @@ def register_search(request: Request, q: Annotated[str, Query(max_length=100)] =
     return render(request, "register.html", data, cacheable=False)
 
 
-def _certificate_public(request: Request, number: str) -> tuple[cs.Certificate, dict[str, Any]]:
-    with _store(request).engine.connect() as conn:
-        cert = cs.find_certificate(conn, number.strip().upper())
-        org = acc.find_org(conn, cert.org) if cert else None
-    if cert is None or org is None:
+def _certificate_public(request: Request, number: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    with _store(request).engine.connect() as conn:  # one indexed query; the signed credential is not read
+        found = cs.register_entry(conn, number.strip().upper())
+    if found is None:
         raise ApiError(404, f"no certificate {number[:100]} in this register")
-    data = {"page": "certificate", **cert.public_dict(), "issuer": {
+    cert, org = found
+    data = {"page": "certificate", **cert, "issuer": {
         "slug": org.slug, "name": org.name(page_lang(request)), "names": org.names,
         "accreditation": org.to_dict()["accreditation"], "url": f"/orgs/{org.slug}"},
-        "verify_url": f"/verify?number={cert.number}", "url": f"/register/certificates/{cert.number}"}
+        "verify_url": f"/verify?number={cert['number']}", "url": f"/register/certificates/{cert['number']}"}
     return cert, data
 
 
@@ -407,7 +429,8 @@ def verify_page(request: Request, number: Annotated[str, Query(max_length=100)] 
         cert = cs.find_certificate(conn, number.strip().upper())
     if cert is None:
         return _verify_page(request, {"result": None, "number": number,
-                                      "error": f"no certificate {number} in this register"}, 404)
+                                      "error": Text(N_("no certificate %(number)s in this register"),
+                                                    number=number)}, 404)
     result = run_verify(request, cert.credential)
     return _verify_page(request, {"result": _page_result(result), "number": cert.number,
                                   "certificate": cert.public_dict()})
@@ -423,18 +446,22 @@ async def verify_form(request: Request) -> Response:
     if not raw and isinstance(upload, StarletteUpload):
         raw = await upload.read(MAX_UPLOAD + 1)
     if not raw:
-        return _verify_page(request, {"result": None, "number": "", "error": "paste a credential or choose a file"},
-                            400)
+        return _verify_page(request, {"result": None, "number": "",
+                                      "error": Text(N_("paste a credential or choose a file"))}, 400)
     if len(raw) > MAX_UPLOAD:
-        return _verify_page(request, {"result": None, "number": "", "error": "the file is too large"}, 413)
+        return _verify_page(request, {"result": None, "number": "", "error": Text(N_("the file is too large"))},
+                            413)
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _verify_page(request, {"result": None, "number": "", "error": f"not JSON: {exc}"}, 400)
+        return _verify_page(request, {"result": None, "number": "",
+                                      "error": Text(N_("not JSON: %(error)s"), error=str(exc))}, 400)
     try:
         result = await _in_thread(run_verify, request, document)
     except UnusableInput as exc:
-        return _verify_page(request, {"result": None, "number": "", "error": str(exc)}, 400)
+        # the exception's message may be a Text the page shows in its language
+        return _verify_page(request, {"result": None, "number": "", "error": exc.args[0] if exc.args else str(exc)},
+                            400)
     return _verify_page(request, {"result": _page_result(result), "number": ""}, 200 if result.verified else 422)
 
 
@@ -459,11 +486,15 @@ async def vc_issue(request: Request,
     if not isinstance(options, dict):
         raise ApiError(400, "options: a JSON object")
 
+    method = options.get("verificationMethod", "did:key")
+    if method not in ("did:key", "did:web"):
+        raise ApiError(422, 'options.verificationMethod: "did:key" (the default) or "did:web"')
+
     def issue() -> cs.Certificate:
         with errors(), heavy():
             key = kek()
             with acc.audited(_store(request), auth.actor(request, p)) as tx:
-                return cs.issue_plain(tx, slug, body["credential"], key)
+                return cs.issue_plain(tx, slug, body["credential"], key, did_web=method == "did:web")
 
     cert = await _in_thread(issue)
     return json_response({"verifiableCredential": cert.credential}, 201, cacheable=False)

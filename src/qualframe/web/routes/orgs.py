@@ -39,6 +39,8 @@ def org_data(request: Request, slug: str, p: Principal | None) -> dict[str, Any]
         data: dict[str, Any] = {"page": "org", **org.to_dict(), "name": org.name(page_lang(request)),
                                 "url": f"/orgs/{org.slug}", "api_url": f"/api/v1/orgs/{org.slug}",
                                 "did": cstore.centre_did(conn, org)}  # the centre's signing DID (did:key)
+        if data["did"] and (did_web := cstore.centre_did_web(org)):
+            data["did_web"] = did_web  # the same keys served as did:web by this instance
         if policy.allowed(p, "org.members.read", slug):
             data["members"] = [m.to_dict() for m in acc.members(conn, org)]
         if policy.allowed(p, "org.tokens.manage", slug):
