@@ -147,15 +147,20 @@ def test_every_route_is_reached_the_same_way_when_built_on_first_use(tmp_path: P
     from starlette.testclient import TestClient
 
     from qualframe.store import Store, prepare
-    from qualframe.web.app import LazyRouter, build_routes, create_app
+    from qualframe.web.app import ROUTERS, LazyRouter, build_routes, create_app
     from qualframe.web.settings import Settings
 
     url = f"sqlite:///{tmp_path}/q.db"
     prepare(Store(url))
     settings = Settings(database_url=url, prepare=False)
-    built, lazy = create_app(settings), create_app(settings)
+    built, lazy, plain = create_app(settings), create_app(settings), create_app(settings)
     build_routes(built)
     assert not any(isinstance(r, LazyRouter) for r in built.routes)
+    build_routes(plain)
+    filtered = [r for r in plain.routes if "matches" in vars(r)]
+    assert len(filtered) == len(ROUTERS)  # every included router has the literal-prefix filter
+    for r in filtered:  # the reference: FastAPI's own matching, without it
+        del r.matches
     reached: dict[str, Any] = {}
 
     def recording(app: Any) -> Any:
@@ -164,7 +169,7 @@ def test_every_route_is_reached_the_same_way_when_built_on_first_use(tmp_path: P
             reached["endpoint"] = scope.get("endpoint")  # set by the route that took the request
         return asgi
 
-    clients = [TestClient(recording(a), raise_server_exceptions=False) for a in (built, lazy)]
+    clients = [TestClient(recording(a), raise_server_exceptions=False) for a in (built, lazy, plain)]
     routes = _flat(built)
     assert len(routes) >= 150
     own = 0
@@ -177,6 +182,7 @@ def test_every_route_is_reached_the_same_way_when_built_on_first_use(tmp_path: P
                 status = c.request(method, path, follow_redirects=False).status_code
                 seen.append((status, reached.get("endpoint")))
             assert seen[0] == seen[1], f"{method} {template}: built {seen[0]}, built on first use {seen[1]}"
+            assert seen[0] == seen[2], f"{method} {template}: with the prefix filter {seen[0]}, without {seen[2]}"
             own += seen[0][1] is route.endpoint
     assert own >= len(routes) - 5  # all but a few (a cached answer, a path another route takes first)
     assert not any(isinstance(r, LazyRouter) for r in lazy.routes)
