@@ -275,7 +275,8 @@ def web() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="qf-bench-web-"))
     db_url = f"sqlite:///{tmp / 'web.db'}"
     store = Store(db_url)
-    settings = Settings(database_url=db_url)
+    # engines in this process (not worker processes): process_time() below must count their CPU
+    settings = Settings(database_url=db_url, heavy_processes=0)
     app = create_app(settings, store=store)
     # as `qualframe serve` (web/app.py::app_from_env) does once the app is built
     sys.setswitchinterval(settings.gil_switch_seconds)

@@ -14,6 +14,8 @@ import importlib
 import logging
 import sys
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -132,6 +134,16 @@ def _template_cache(env: Environment) -> FileSystemBytecodeCache | None:
         return None
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Server shutdown stops the engine worker processes (web/heavy_processes.py), if any were started."""
+    yield
+    if "qualframe.web.heavy_processes" in sys.modules:
+        from qualframe.web.heavy_processes import shutdown_all
+
+        shutdown_all()
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the app. With `settings.prepare`, the database is migrated and the shipped framework loaded."""
     settings = settings or Settings.from_env()
@@ -160,6 +172,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.qf = web
 
@@ -224,6 +237,11 @@ def app_from_env() -> FastAPI:
     app.add_middleware(FirstResponse)  # outermost: deferred start-up work waits for the first answer
     _build_routes_later(app)
     _warm_engines()
+    if settings.heavy_processes:  # the engine workers start (and warm up) after the first answer too
+        from qualframe.web.heavy_processes import engine_pool
+
+        pool = engine_pool(settings.heavy_in_flight, settings.heavy_nice, settings.retry_after_seconds)
+        after_first_response(pool.prestart, "qualframe-engine-workers")
     return app
 
 

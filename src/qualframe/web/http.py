@@ -118,6 +118,17 @@ class Web:
     def default_id(self) -> str:
         return self.settings.default_framework
 
+    @property
+    def compute(self) -> Callable[..., Any] | None:
+        """How match and search run their engine: ``compute(fn, *args, **kw)`` in a worker process, or None
+        for in this (heavy-work) thread (settings.heavy_processes = 0)."""
+        if not self.settings.heavy_processes:
+            return None
+        from qualframe.web.heavy_processes import engine_pool
+
+        s = self.settings
+        return engine_pool(s.heavy_in_flight, s.heavy_nice, s.retry_after_seconds).call
+
 
 def qf(request: Request) -> Web:
     """The app's state (settings, store, catalog, cache, templates)."""

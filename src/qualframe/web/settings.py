@@ -29,6 +29,9 @@ class Settings:
     heavy_wait_seconds: float = 1.0
     retry_after_seconds: int = 1
     heavy_nice: int = 10  # heavy-work threads run this much nicer (Linux), so cached reads get a core at once
+    # match and search compute in heavy_in_flight worker processes (web/heavy_processes.py) instead of
+    # heavy-work threads: cached reads no longer wait for the GIL. 0 = in threads. Default on with >= 2 CPUs
+    heavy_processes: int = field(default_factory=lambda: int((os.cpu_count() or 1) >= 2))
     gil_switch_seconds: float = 0.001  # sys.setswitchinterval for `qualframe serve` (Python's default: 0.005)
     refresh_seconds: float = 2.0  # how often to look for frameworks (re)loaded by another process
     trust_proxy_headers: bool = False  # behind a reverse proxy: believe X-Forwarded-Proto / X-Forwarded-For
@@ -50,6 +53,7 @@ _NUMBERS: tuple[tuple[str, str, type], ...] = (
     ("heavy_queue", "QUALFRAME_HEAVY_QUEUE", int),
     ("heavy_wait_seconds", "QUALFRAME_HEAVY_WAIT_SECONDS", float),
     ("heavy_nice", "QUALFRAME_HEAVY_NICE", int),
+    ("heavy_processes", "QUALFRAME_HEAVY_PROCESSES", int),
     ("gil_switch_seconds", "QUALFRAME_GIL_SWITCH_SECONDS", float),
     ("cache_bytes", "QUALFRAME_CACHE_BYTES", int),
     ("cache_large_bytes", "QUALFRAME_CACHE_LARGE_BYTES", int),

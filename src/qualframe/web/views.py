@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -453,8 +454,14 @@ def _engine(module: str, name: str) -> Any:
     return fn
 
 
+def _here(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return fn(*args, **kwargs)
+
+
 def search(snap: Snapshot, q: str, lang: str, area: str | None, column: str | None, limit: int,
-           ui_lang: str, urls: Urls) -> dict[str, Any]:
+           ui_lang: str, urls: Urls, compute: Callable[..., Any] | None = None) -> dict[str, Any]:
+    """Search results as the pages and the API show them. `compute(fn, *args, **kw)` runs the engine
+    elsewhere (a worker process: ``Web.compute``); None runs it here."""
     if len(q) > MAX_QUERY_CHARS:
         raise ApiError(422, f"query too long: {len(q)} characters, at most {MAX_QUERY_CHARS}")
     if area is not None:
@@ -463,7 +470,7 @@ def search(snap: Snapshot, q: str, lang: str, area: str | None, column: str | No
         raise ApiError(422, f"unknown column {column!r}; columns are {', '.join(COLUMNS)}")
     fn = _engine("qualframe.search.engine", "search")
     try:
-        res = fn(q, lang=lang, area=area, column=column, limit=limit)
+        res = (compute or _here)(fn, q, lang=lang, area=area, column=column, limit=limit)
     except ValueError as exc:
         raise ApiError(422, str(exc)) from None
     results = []
@@ -484,12 +491,14 @@ def search(snap: Snapshot, q: str, lang: str, area: str | None, column: str | No
             "column": column, "limit": limit, "truncated": bool(res.get("truncated", False)), "results": results}
 
 
-def match(snap: Snapshot, text: str, limit: int, ui_lang: str, urls: Urls) -> dict[str, Any]:
+def match(snap: Snapshot, text: str, limit: int, ui_lang: str, urls: Urls,
+          compute: Callable[..., Any] | None = None) -> dict[str, Any]:
+    """Match suggestions as the pages and the API show them; `compute` as for :func:`search`."""
     if len(text) > MAX_MATCH_CHARS:
         raise ApiError(422, f"text too long: {len(text)} characters, at most {MAX_MATCH_CHARS}")
     fn = _engine("qualframe.match.engine", "match")
     try:
-        res = fn(text, limit=limit)
+        res = (compute or _here)(fn, text, limit=limit)
     except ValueError as exc:
         raise ApiError(422, str(exc)) from None
     return {"page": "match", "text": text, "lang": res.get("lang"), "limit": limit,

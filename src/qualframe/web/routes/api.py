@@ -220,7 +220,7 @@ async def search(request: Request, q: Annotated[str, Query(min_length=1, max_len
     def run() -> Response:
         web = qf(request)
         snap, urls = snapshot(request, web.default_id)
-        data = views.search(snap, q, lang or "auto", area, column, limit, lang or "kk", urls)
+        data = views.search(snap, q, lang or "auto", area, column, limit, lang or "kk", urls, web.compute)
         data.pop("page")
         return _ok(request, data)
 
@@ -231,7 +231,7 @@ async def _match(request: Request, text: str, limit: int, cacheable: bool) -> Re
     def run() -> Response:
         web = qf(request)
         snap, urls = snapshot(request, web.default_id)
-        data = views.match(snap, text, limit, "kk", urls)
+        data = views.match(snap, text, limit, "kk", urls, web.compute)
         data.pop("page")
         return _ok(request, data, cacheable)
 

@@ -125,7 +125,8 @@ def _search_page(request: Request, q: str | None, area: str | None, column: str 
             "framework": views.framework_brief(snap, lang, urls)}
     if q and q.strip():
         try:
-            data.update(views.search(snap, q, "auto", area or None, column or None, limit, lang, urls))
+            data.update(views.search(snap, q, "auto", area or None, column or None, limit, lang, urls,
+                                     qf(request).compute))
         except ApiError as exc:
             if request.scope.get("qualframe.json") or exc.status == 503:
                 raise
@@ -141,7 +142,7 @@ def _match_page(request: Request, text: str | None, limit: int) -> Response:
             "framework": views.framework_brief(snap, lang, urls)}
     if text and text.strip():
         try:
-            data.update(views.match(snap, text, limit, lang, urls))
+            data.update(views.match(snap, text, limit, lang, urls, qf(request).compute))
         except ApiError as exc:
             if request.scope.get("qualframe.json") or exc.status == 503:
                 raise
