@@ -136,3 +136,45 @@ def test_shutdown_stops_the_workers_and_zero_keeps_threads(monkeypatch: pytest.M
     assert Settings.from_env().heavy_processes == 0
     monkeypatch.setenv("QUALFRAME_HEAVY_PROCESSES", "1")
     assert Settings.from_env().heavy_processes == 1
+
+
+def test_workers_exit_when_the_server_is_killed_outright(tmp_path: Any) -> None:
+    """A server killed with SIGKILL never shuts its pool down: its workers notice and exit on their own."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from qualframe.web.heavy_processes import engine_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = engine_pool(2)\n"
+        "    pool.prestart()\n"
+        "    print(' '.join(map(str, pool.pids())), flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
+    (tmp_path / "server.py").write_text(script)
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "server.py")], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(x) for x in proc.stdout.readline().split()]  # type: ignore[union-attr]
+        assert len(pids) == 2 and all(_alive(p) for p in pids)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in pids), "engine workers outlived their server"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (exited, not yet reaped by its parent) counts as gone
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -240,6 +240,7 @@ def test_serve_builds_the_other_routers_after_the_first_answer(tmp_path: Path) -
     out = _run(f"""
         import gc, json, os, threading
         os.environ["QUALFRAME_DATABASE_URL"] = "sqlite:///{tmp_path}/q.db"
+        os.environ["QUALFRAME_HEAVY_PROCESSES"] = "0"  # no engine workers: they would outlive os._exit a second
         from starlette.testclient import TestClient
         from qualframe.web.app import LazyRouter, app_from_env
 

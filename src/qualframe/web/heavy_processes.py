@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,8 +39,23 @@ T = TypeVar("T")
 START_METHOD = "forkserver"
 
 
-def _init_worker(niceness: int) -> None:
-    """Worker initialiser: run at `niceness`, ignore Ctrl-C (the server stops the pool), warm the engines."""
+def _exit_with(server_pid: int) -> None:
+    """Stop this worker once the server process is gone: a server killed outright (SIGKILL, out of memory)
+    never shuts its pool down, and its workers would otherwise wait for work forever."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid was reused by another user's process: the server is gone
+            os._exit(0)
+
+
+def _init_worker(niceness: int, server_pid: int) -> None:
+    """Worker initialiser: run at `niceness`, ignore Ctrl-C (the server stops the pool), exit with the
+    server, warm the engines."""
+    threading.Thread(target=_exit_with, args=(server_pid,), name="qualframe-server-watch", daemon=True).start()
     # absolute, not os.nice(): on Linux niceness is per thread, and the forkserver inherits it from the thread
     # that started it (a heavy-work thread is already +heavy_nice). Lowering needs privilege: else stay nicer.
     if os.getpriority(os.PRIO_PROCESS, 0) != niceness:
@@ -76,7 +92,8 @@ class EnginePool:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(START_METHOD),
-                                                 initializer=_init_worker, initargs=(self._niceness(),))
+                                                 initializer=_init_worker,
+                                                 initargs=(self._niceness(), os.getpid()))
             return self._pool
 
     def _niceness(self) -> int:
