@@ -49,11 +49,17 @@ def _read_json(path: Path, what: str) -> Any:
         fail(f"{what} {path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", 2)
 
 
-def _status_entries(document: Any) -> list[dict[str, Any]]:
+def _documents(document: Any) -> list[dict[str, Any]]:
+    """A credential, or a presentation and the credentials it carries."""
     docs = [document] if isinstance(document, dict) else []
     if docs and isinstance(document.get("verifiableCredential"), list | dict):
         vcs = document["verifiableCredential"]
         docs += [vc for vc in (vcs if isinstance(vcs, list) else [vcs]) if isinstance(vc, dict)]
+    return docs
+
+
+def _status_entries(document: Any) -> list[dict[str, Any]]:
+    docs = _documents(document)
     entries = []
     for doc in docs:
         status = doc.get("credentialStatus")
@@ -88,10 +94,7 @@ def _match_status_lists(document: Any, lists: list[Any]) -> dict[str, Any]:
 
 def _proof_methods(document: Any) -> list[str]:
     """Verification methods named by the proofs of a credential or presentation (and its credentials)."""
-    docs = [document] if isinstance(document, dict) else []
-    if docs and isinstance(document.get("verifiableCredential"), list | dict):
-        vcs = document["verifiableCredential"]
-        docs += [vc for vc in (vcs if isinstance(vcs, list) else [vcs]) if isinstance(vc, dict)]
+    docs = _documents(document)
     methods = []
     for doc in docs:
         proofs = doc.get("proof")
