@@ -4,6 +4,7 @@ JSON twins and the CLI show generated explanations (a row's level evidence) in t
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import threading
@@ -321,3 +322,168 @@ def test_verify_page_shows_checks_and_reasons_in_the_page_language(client) -> No
     assert checks["proof"]["reasons"] == ["no proof"]
     missing = client.get("/verify?number=NOPE-2026-000001&lang=ru")
     assert missing.status_code == 404 and "в этом реестре нет сертификата NOPE-2026-000001" in missing.text
+
+
+# --- compiled catalogs kept between starts (per-user cache directory) ------------------------------------------
+
+def _catalog_messages(po: Path, lang: str) -> list:
+    with po.open("rb") as f:
+        return [m for m in read_po(f, locale={"en": "en_GB"}.get(lang, lang)) if m.id]
+
+
+def _cache_files(directory: Path) -> list[Path]:
+    return sorted(directory.iterdir())
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_a_cached_catalog_answers_like_the_in_memory_compile(tmp_path: Path, lang: str) -> None:
+    po = i18n.po_path(lang)
+    memory = i18n.load_catalog(lang, po, None)
+    i18n.load_catalog(lang, po, tmp_path)  # compiles and writes the cache file
+    [written] = _cache_files(tmp_path)
+    assert written.name.startswith(f"qualframe-messages-{lang}-") and written.suffix == ".mo"
+    cached = i18n.load_catalog(lang, po, tmp_path)  # reads it
+    assert _cache_files(tmp_path) == [written]
+    messages = _catalog_messages(po, lang)
+    assert len(messages) > 300
+    plurals = 0
+    for m in messages:
+        ctx = m.context
+        if isinstance(m.id, tuple):
+            plurals += 1
+            forms = set()
+            for n in range(0, 200):
+                got = (cached.npgettext(ctx, m.id[0], m.id[1], n) if ctx
+                       else cached.ngettext(m.id[0], m.id[1], n))
+                want = (memory.npgettext(ctx, m.id[0], m.id[1], n) if ctx
+                        else memory.ngettext(m.id[0], m.id[1], n))
+                assert got == want, (lang, m.id, n)
+                forms.add(got)
+            assert forms == set(m.string), (lang, m.id)  # every plural form of the .po is reached
+        else:
+            got = cached.pgettext(ctx, m.id) if ctx else cached.gettext(m.id)
+            want = memory.pgettext(ctx, m.id) if ctx else memory.gettext(m.id)
+            assert got == want == m.string, (lang, ctx, m.id)
+    assert plurals > 10
+
+
+def test_an_edited_catalog_or_another_babel_gets_a_new_cache_file(tmp_path: Path, monkeypatch) -> None:
+    po = tmp_path / "kk" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    shutil.copy(i18n.po_path("kk"), po)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    assert i18n.load_catalog("kk", po, cache).gettext("Knowledge") == "Білім"
+    [first] = _cache_files(cache)
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('msgid "Knowledge"\nmsgstr "Білім"', 'msgid "Knowledge"\nmsgstr "Білімдер"', 1),
+                  encoding="utf-8")
+    assert i18n.load_catalog("kk", po, cache).gettext("Knowledge") == "Білімдер"
+    files = _cache_files(cache)
+    assert len(files) == 2 and first in files
+    assert i18n.load_catalog("kk", po, cache).gettext("Knowledge") == "Білімдер"  # read back from the new file
+    import babel
+
+    monkeypatch.setattr(babel, "__version__", "99.0.0")
+    assert i18n.load_catalog("kk", po, cache).gettext("Knowledge") == "Білімдер"
+    assert len(_cache_files(cache)) == 3  # a Babel upgrade never reads what the old one wrote
+
+
+@pytest.mark.parametrize("damage", ["truncated", "a changed letter", "empty", "not a catalog", "checksum only"])
+def test_a_damaged_cache_file_is_recompiled_and_replaced(tmp_path: Path, damage: str) -> None:
+    po = i18n.po_path("ru")
+    i18n.load_catalog("ru", po, tmp_path)
+    [path] = _cache_files(tmp_path)
+    good = path.read_bytes()
+    middle = len(good) // 2
+    # a changed letter still parses (same length, valid UTF-8): only the checksum can tell
+    assert good.count("Знания".encode()) == 1
+    path.write_bytes({"truncated": good[:middle],
+                      "a changed letter": good.replace("Знания".encode(), "Знанию".encode()),
+                      "empty": b"",
+                      "not a catalog": b"\x00" * 200,
+                      "checksum only": good[-32:]}[damage])
+    ru = i18n.load_catalog("ru", po, tmp_path)
+    assert ru.gettext("Knowledge") == "Знания" and ru.ngettext("%(num)d line", "%(num)d lines", 5) == "%(num)d строк"
+    assert path.read_bytes() == good and _cache_files(tmp_path) == [path]
+
+
+def test_the_cache_file_is_a_valid_mo_that_plain_gettext_reads(tmp_path: Path) -> None:
+    """The checksum trails the .mo, where readers of the format do not look."""
+    import gettext
+
+    i18n.load_catalog("kk", i18n.po_path("kk"), tmp_path)
+    [path] = _cache_files(tmp_path)
+    with path.open("rb") as f:
+        assert gettext.GNUTranslations(f).pgettext("nav", "Search") == "Іздеу"
+
+
+def _unwritable(kind: str, tmp_path: Path) -> Path:
+    if kind == "missing":
+        return tmp_path / "no-such-dir"
+    if kind == "a regular file":
+        (tmp_path / "file").write_bytes(b"")
+        return tmp_path / "file"
+    if os.geteuid() != 0:
+        tmp_path.chmod(0o555)
+        return tmp_path
+    if Path("/proc/self").is_dir():
+        return Path("/proc")  # permissions do not bind root; nothing can create a file in /proc
+    pytest.skip("running as root without /proc: no read-only directory to try")
+
+
+@pytest.mark.parametrize("kind", ["missing", "a regular file", "read-only"])
+def test_an_unwritable_cache_directory_still_translates(tmp_path: Path, kind: str) -> None:
+    directory = _unwritable(kind, tmp_path)
+    before = sorted(directory.iterdir()) if directory.is_dir() else None
+    try:
+        for _ in range(2):
+            en = i18n.load_catalog("en", i18n.po_path("en"), directory)
+            kk = i18n.load_catalog("kk", i18n.po_path("kk"), directory)
+            assert kk.gettext("Knowledge") == "Білім" and en.pgettext("nav", "Search") == "Search"
+        assert (sorted(directory.iterdir()) if directory.is_dir() else None) == before  # no temporary left behind
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_concurrent_first_uses_leave_one_whole_cache_file(tmp_path: Path) -> None:
+    results: list[str] = []
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        start.wait()
+        results.append(i18n.load_catalog("ru", i18n.po_path("ru"), tmp_path).pgettext("nav", "Search"))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert results == ["Поиск"] * 4
+    assert [p.suffix for p in _cache_files(tmp_path)] == [".mo"]  # one catalog, no temporary left
+    assert i18n.load_catalog("ru", i18n.po_path("ru"), tmp_path).pgettext("nav", "Search") == "Поиск"
+
+
+def test_a_warm_start_reads_the_cache_without_babels_po_reader(tmp_path: Path) -> None:
+    """What the cache is for: a new process with the file in place does not load Babel's .po reader."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from qualframe.web import i18n; "
+            f"tr = i18n.load_catalog('kk', i18n.po_path('kk'), Path({str(tmp_path)!r})); "
+            "print(tr.gettext('Knowledge'), 'babel.messages.pofile' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+            for _ in range(2)]
+    assert runs == [["Білім", "True"], ["Білім", "False"]]
+    assert len(_cache_files(tmp_path)) == 1
+
+
+def test_the_default_cache_directory_is_private_to_this_user() -> None:
+    import stat
+
+    directory = i18n.cache_dir()
+    assert directory is not None  # a POSIX machine with a usable temporary directory
+    st = directory.lstat()
+    assert stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o700 and st.st_uid == os.getuid()
+    i18n.translations("en")
+    assert any(p.name.startswith("qualframe-messages-") for p in directory.iterdir())

@@ -138,3 +138,48 @@ def test_any_string_gives_results_or_value_error(text: str) -> None:
         assert "query is empty" in str(exc)
         return
     assert len(res["results"]) == 2
+
+
+# ---------------------------------------------------------------------------- the embedding budget
+
+LONG_EN = ("Carries out routine, norm-based work under a supervisor while supporting and servicing ICT "
+           "equipment, with limited responsibility and some room to work on their own.")
+
+
+def test_a_query_within_the_budget_is_embedded_as_written() -> None:
+    assert engine.meaning_words("тестілеу әдістері", engine.SEMANTIC_MAX_TOKENS) == "тестілеу әдістері"
+    assert engine.meaning_words("and or the", 16) == "and or the"
+
+
+def test_a_query_over_the_budget_loses_its_stopwords_first() -> None:
+    from qualframe.search.embed import get_model
+
+    m = get_model()
+    assert m.token_count(LONG_EN, True) > engine.SEMANTIC_MAX_TOKENS
+    kept = engine.meaning_words(LONG_EN, engine.SEMANTIC_MAX_TOKENS).split()
+    words = LONG_EN.split()
+    it = iter(words)
+    assert all(w in it for w in kept)  # the same words, in order
+    dropped = {w.lower().strip(",.") for w in words} - {w.lower().strip(",.") for w in kept}
+    assert dropped == {"out", "under", "a", "and", "with", "some", "to", "on", "their", "own"}
+    assert {"supervisor", "routine,", "ICT", "responsibility"} <= set(kept)
+    # Kazakh and Russian stopwords too; bare punctuation goes, a text of stopwords only stays whole
+    kk = "және " * 20 + "бағдарламалық қамтамасыз ету — тестілеу үшін"
+    assert engine.meaning_words(kk, 8) == "бағдарламалық қамтамасыз ету тестілеу"
+    assert engine.meaning_words("и в на " * 30, 8) == "и в на " * 30
+
+
+def test_the_encoder_gets_the_meaning_words_within_the_budget() -> None:
+    from qualframe.search.embed import get_model
+
+    m = get_model()
+    seen: list[str] = []
+    real = m.query
+    m.query = lambda text: (seen.append(text), real(text))[1]
+    try:
+        engine.embedder.clear()
+        search(LONG_EN)
+    finally:
+        del m.query
+    assert len(seen) == 1 and m.token_count(seen[0], True) <= engine.SEMANTIC_MAX_TOKENS
+    assert seen[0].startswith("Carries routine, norm-based work supervisor while supporting servicing ICT")

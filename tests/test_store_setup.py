@@ -125,20 +125,24 @@ def test_setup_lock_is_held_across_processes(db_url: str) -> None:
         s.close()
 
 
-def test_up_to_date_database_starts_without_alembic(db_url: str) -> None:
-    """The fast path: on a migrated, loaded database prepare() neither imports Alembic nor writes."""
+def test_up_to_date_database_starts_without_alembic_or_the_setup_lock(db_url: str) -> None:
+    """The fast path: on a migrated, loaded database prepare() neither imports Alembic nor writes, and it does
+    not wait for the setup lock (held here by another process's Store the whole time)."""
     s = Store(db_url)
     prepare(s)
-    s.close()
     code = textwrap.dedent("""
         import json, sys
         from qualframe.store import Store, prepare
-        r = prepare(Store(sys.argv[1]))
-        print(json.dumps([r.migrated, r.loaded, "alembic" in sys.modules]))
+        r = prepare(Store(sys.argv[1]))  # would wait for the lock (300 s, past the timeout below) if it took it
+        print(json.dumps([r.migrated, r.loaded, "alembic" in sys.modules, "filelock" in sys.modules]))
     """)
-    r = subprocess.run([sys.executable, "-c", code, db_url], capture_output=True, text=True, timeout=120)
+    try:
+        with s.setup_lock():
+            r = subprocess.run([sys.executable, "-c", code, db_url], capture_output=True, text=True, timeout=120)
+    finally:
+        s.close()
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == [False, False, False]
+    assert json.loads(r.stdout) == [False, False, False, False]
 
 
 def test_migration_heads_equal_alembics() -> None:

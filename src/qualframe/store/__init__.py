@@ -73,7 +73,10 @@ def prepare(store: Store, fw: Framework | None = None) -> PrepareResult:
     loads, the others then find nothing to do.
     """
     fw = fw or load()
+    translations, source = shipped_translations(fw.id), shipped_source(fw.id)
+    if store.is_current(fw, translations=translations, source=source):
+        return PrepareResult(False, False, fw.id)  # the usual restart: nothing to do, no lock taken
     with store.setup_lock():
         migrated = store.migrate()
-        loaded = store.load_framework(fw, translations=shipped_translations(fw.id), source=shipped_source(fw.id))
+        loaded = store.load_framework(fw, translations=translations, source=source)
     return PrepareResult(migrated, loaded, fw.id)

@@ -321,6 +321,21 @@ class Store:
             for fid in dict.fromkeys(writer.changed):
                 self._changed(fid)
 
+    def is_current(self, fw: Framework, *, translations: TranslationBundle | None = None,
+                   source: SourceText | None = None, kind: str = "sqf", origin: str = "shipped") -> bool:
+        """True when the schema is at the newest revision and `fw` is loaded exactly as given: two reads, no
+        lock and no write, so a restart on a ready database skips the setup lock (`prepare`)."""
+        digest = content_hash(fw, translations, source, kind, origin)
+        try:
+            with self.engine.connect() as conn:
+                if _current_heads(conn) != migration_heads():
+                    return False
+                stored = conn.execute(select(FrameworkRow.content_hash).where(FrameworkRow.id == fw.id)
+                                      ).scalar_one_or_none()
+        except SQLAlchemyError:
+            return False  # e.g. no tables yet: the locked path reports real errors
+        return stored == digest
+
     def load_framework(self, fw: Framework, *, translations: TranslationBundle | None = None,
                        source: SourceText | None = None, kind: str = "sqf", origin: str = "shipped") -> bool:
         """Write `fw` (replacing an older version) in one transaction; False if already loaded as is."""
@@ -434,16 +449,18 @@ def migration_heads() -> frozenset[str]:
     """The head revisions of the migrations, read from the scripts' `revision` / `down_revision` lines.
 
     This is what Alembic's ScriptDirectory.get_heads() answers (tests/test_store_setup.py checks it), without
-    importing Alembic, so starting on an up-to-date database stays fast.
+    importing Alembic or parsing the scripts (each is one line), so starting on an up-to-date database stays
+    fast.
     """
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
         found: dict[str, Any] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
-                    and node.targets[0].id in ("revision", "down_revision"):
-                found[node.targets[0].id] = ast.literal_eval(node.value)
+        for line in path.read_text(encoding="utf-8").splitlines():  # module-level assignments only
+            name, sep, value = line.partition("=")
+            name = name.split(":")[0].strip()  # `revision: str = "0007"`
+            if sep and not line[:1].isspace() and name in ("revision", "down_revision") and name not in found:
+                found[name] = ast.literal_eval(value.split("#", 1)[0].strip())
         if "revision" not in found:
             continue
         revisions.add(found["revision"])

@@ -6,15 +6,23 @@ Interface strings are gettext messages with the English text as msgid. Templates
 ``qualframe/locale/<lang>/LC_MESSAGES/messages.po`` and tests/test_i18n.py fails when any is untranslated.
 Framework text itself is not here: it comes from the store (Kazakh, official) and its unofficial translations.
 
-Catalogs are compiled when first used, in memory, from the shipped ``.po`` files: there is no generated
-``.mo`` to forget to rebuild or to leave out of a wheel, an editable install and a wheel behave the same,
-and compiling three small catalogs takes a few milliseconds once per process.
+The shipped ``.po`` files are the only source: there is no generated ``.mo`` to forget to rebuild or to
+leave out of a wheel, and an editable install and a wheel behave the same. A catalog is compiled when first
+used (17–27 ms with Babel, plus importing its ``.po`` reader) and the result is kept between starts in the
+per-user cache directory the compiled templates use (web/app.py), named by a hash of the ``.po`` bytes and the
+compiler's version and options, so the first page of a new process reads a ``.mo`` instead. Without a private
+cache directory, or where it cannot be written, each process compiles in memory as before.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import tempfile
 import threading
 from datetime import date
+from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +48,9 @@ _DATE_PATTERNS = {"kk": "y 'ж'. d MMMM", "ru": "d MMMM y 'г'.", "en": "d MMMM 
 
 _lock = threading.Lock()
 _cache: dict[str, NullTranslations] = {}
+# Bump when the cache file's layout or the compile options change; part of every cache file's name.
+_MO_FORMAT = b"qualframe-mo/1 use_fuzzy=False"
+_DIGEST = 32  # a cache file is the .mo followed by the SHA-256 of it
 
 
 def po_path(lang: str) -> Path:
@@ -56,21 +67,94 @@ def translations(lang: str) -> NullTranslations:
         with _lock:
             tr = _cache.get(lang)
             if tr is None:
-                tr = _cache[lang] = _compile(lang)
+                tr = _cache[lang] = load_catalog(lang, po_path(lang), cache_dir())
     return tr
 
 
-def _compile(lang: str) -> NullTranslations:
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
+@cache
+def cache_dir() -> Path | None:
+    """The per-user cache directory shared with the compiled templates (Jinja's, in the temporary directory,
+    created private to this user and checked to be so), or None where there is no safe one. Translations are
+    trusted markup in pages, so they are never read from a directory other users could write."""
+    from jinja2 import FileSystemBytecodeCache
+
+    try:
+        return Path(FileSystemBytecodeCache().directory)
+    except (RuntimeError, OSError):
+        return None
+
+
+def load_catalog(lang: str, po: Path, directory: Path | None) -> NullTranslations:
+    """The catalog of `lang` compiled from the ``.po`` file `po`, read from / kept in `directory`.
+
+    The cache file's name carries a hash of the ``.po`` bytes, Babel's version and the compile options, so an
+    edited catalog or a Babel upgrade never reads a stale one; its content ends with a SHA-256 of the ``.mo``,
+    so a truncated or damaged file is recompiled and overwritten. With `directory` None, or where writing fails,
+    the catalog is compiled in memory only."""
+    from babel import __version__ as babel_version
+
+    source = po.read_bytes()
+    key = hashlib.sha256(b"\0".join((_MO_FORMAT, babel_version.encode(), _BABEL_LOCALES[lang].encode(),
+                                      DOMAIN.encode(), source))).hexdigest()[:32]
+    path = directory / f"qualframe-{DOMAIN}-{lang}-{key}.mo" if directory is not None else None
+    if path is not None:
+        tr = _read_mo(path)
+        if tr is not None:
+            return tr
+    mo = _compile(lang, source)
+    if path is not None:
+        _write_atomically(path, mo + hashlib.sha256(mo).digest())
+    return _translations(mo)
+
+
+def _translations(mo: bytes) -> NullTranslations:
     from babel.support import Translations
 
-    with po_path(lang).open("rb") as f:
-        catalog = read_po(f, locale=_BABEL_LOCALES[lang], domain=DOMAIN)
+    return Translations(BytesIO(mo), domain=DOMAIN)
+
+
+def _read_mo(path: Path) -> NullTranslations | None:
+    """The cached catalog at `path`; None when it is missing, unreadable, or fails its checksum or parse."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    mo, digest = data[:-_DIGEST], data[-_DIGEST:]
+    if not mo or hashlib.sha256(mo).digest() != digest:
+        return None
+    try:
+        return _translations(mo)
+    except Exception:  # gettext raises OSError, struct.error, UnicodeDecodeError... on a bad .mo
+        return None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same directory, so that a reader sees the old
+    file or the whole new one; a failure (read-only or full disk, no directory) leaves the cache as it was."""
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass  # a cache: the next process compiles again
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _compile(lang: str, source: bytes) -> bytes:
+    """The .mo bytes of the catalog text `source` (the slow path: Babel's .po reader)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    catalog = read_po(BytesIO(source), locale=_BABEL_LOCALES[lang], domain=DOMAIN)
     buf = BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)  # a fuzzy entry is a guess: show the English msgid instead
-    buf.seek(0)
-    return Translations(buf, domain=DOMAIN)
+    return buf.getvalue()
 
 
 def t(message: str, lang: str) -> str:
