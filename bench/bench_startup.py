@@ -14,8 +14,10 @@ at its first 200, which other load on a shared machine disturbs less, and the ma
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -56,8 +58,10 @@ def first_200(db: str, cwd: Path, path: str = PAGE, timeout: float = 60.0) -> tu
     url = f"http://127.0.0.1:{port}{path}"
     env = {k: v for k, v in os.environ.items() if k != "QUALFRAME_DATABASE_URL"}
     t0 = time.perf_counter()
+    # its own process group, so that the run's engine workers (started after the first answer) are stopped
+    # with it and do not eat into the next run's CPU
     proc = subprocess.Popen([*CLI, "serve", "--db", db, "--port", str(port)], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         while time.perf_counter() - t0 < timeout:
             if proc.poll() is not None:
@@ -70,8 +74,23 @@ def first_200(db: str, cwd: Path, path: str = PAGE, timeout: float = 60.0) -> tu
                 time.sleep(0.01)
         raise RuntimeError(f"no 200 from {url} within {timeout} s")
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server and every process of its group, and wait until they are gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=15)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _reset_pg(url: str) -> None:

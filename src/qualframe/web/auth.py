@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -93,6 +95,16 @@ def client_address(request: Request) -> str | None:
         if fwd:
             return fwd.split(",")[0].strip()[:64] or None
     return request.client.host[:64] if request.client else None
+
+
+def client_digest(request: Request, purpose: str) -> str | None:
+    """A keyed digest of the client's address for per-client limits on public forms: the address itself is
+    never stored, and the key (one per `purpose`) stays in the database, so digests cannot be reversed by
+    hashing the address space."""
+    addr = client_address(request)
+    if not addr:
+        return None
+    return hmac.new(acc.app_secret(_store(request), purpose), addr.encode(), hashlib.sha256).hexdigest()
 
 
 def request_id(request: Request) -> str:

@@ -12,8 +12,6 @@ first, with the self-ratings summary), accept and decline (audit-logged), and th
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -69,11 +67,8 @@ async def _run(fn: Any, *args: Any) -> Any:
 # --- public: hand a self-assessment to a centre ----------------------------------------------------------------
 
 def _client_digest(request: Request) -> str | None:
-    # the same keyed digest of the address as the self-assessment's own rate limit: the address is not kept
-    addr = auth.client_address(request)
-    if not addr:
-        return None
-    return hmac.new(acc.app_secret(_store(request), "selfassess"), addr.encode(), hashlib.sha256).hexdigest()
+    # the same keyed digest of the address for the self-assessment and its hand-off: the address is not kept
+    return auth.client_digest(request, "selfassess")
 
 
 def handoff_data(request: Request, token: str) -> dict[str, Any]:

@@ -10,8 +10,6 @@ in one audited transaction, and the job is put on the queue (store.catalogue_job
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -518,10 +516,8 @@ def careers_api(request: Request, row_id: Annotated[str, Path(max_length=20)]) -
 # --- self-assessment --------------------------------------------------------------------------------------------------
 
 def _client_digest(request: Request) -> str | None:
-    addr = auth.client_address(request)
-    if not addr:
-        return None
-    return hmac.new(acc.app_secret(_store(request), "selfassess"), addr.encode(), hashlib.sha256).hexdigest()
+    # the same keyed digest of the address for the self-assessment and its hand-off: the address is not kept
+    return auth.client_digest(request, "selfassess")
 
 
 def _rating_form(request: Request, row_id: str, lang: str, from_text: bool) -> dict[str, Any]:
