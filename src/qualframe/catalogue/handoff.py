@@ -19,6 +19,7 @@ from typing import Any
 
 from qualframe.catalogue import selfassess
 from qualframe.model import Framework
+from qualframe.model.messages import N_, Text
 
 STATES: tuple[str, ...] = ("new", "accepted", "declined", "assessed")
 OPEN_STATES: tuple[str, ...] = ("new", "accepted")
@@ -36,7 +37,9 @@ _PHONE_PUNCTUATION = frozenset(" -().\u00a0")
 
 
 class HandoffError(ValueError):
-    """The request cannot be accepted; `errors` lists (field, message), one per field that is wrong."""
+    """The request cannot be accepted; `errors` lists (field, message), one per field that is wrong.
+
+    The messages are :class:`Text`: English in the API, the page's language on the form."""
 
     def __init__(self, errors: Sequence[tuple[str, str]]) -> None:
         self.errors = list(errors)
@@ -53,15 +56,16 @@ class TransitionRefused(ValueError):
 
 def clean_name(value: Any) -> str:
     """A full name, whitespace folded; refused when empty, longer than MAX_NAME or with control characters."""
+    required = Text(N_("required: the full name the centre will call you by"))
     if not isinstance(value, str):
-        raise HandoffError([("candidate_name", "required: the full name the centre will call you by")])
+        raise HandoffError([("candidate_name", required)])
     name = " ".join(unicodedata.normalize("NFC", value).split())
     if not name:
-        raise HandoffError([("candidate_name", "required: the full name the centre will call you by")])
+        raise HandoffError([("candidate_name", required)])
     if len(name) > MAX_NAME:
-        raise HandoffError([("candidate_name", f"at most {MAX_NAME} characters")])
+        raise HandoffError([("candidate_name", Text(N_("at most %(n)s characters"), n=MAX_NAME))])
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in name):
-        raise HandoffError([("candidate_name", "control or unassigned characters are not allowed")])
+        raise HandoffError([("candidate_name", Text(N_("control or unassigned characters are not allowed")))])
     return name
 
 
@@ -72,22 +76,24 @@ def phone(value: str) -> str:
     """
     v = (value or "").strip()
     if len(v) > 40:
-        raise HandoffError([("contact", "a phone number has at most 15 digits")])
+        raise HandoffError([("contact", Text(N_("a phone number has at most 15 digits")))])
     plus = v.startswith("+")
     body = v[1:] if plus else v
     if any(not (c.isascii() and c.isdigit()) and c not in _PHONE_PUNCTUATION for c in body):
-        raise HandoffError([("contact", "give an email address or a phone number such as +7 701 234 56 78")])
+        raise HandoffError([("contact", Text(N_("give an email address or a phone number such as "
+                                                 "+7 701 234 56 78")))])
     digits = "".join(c for c in body if c.isdigit())
     if not plus:
         # the domestic trunk prefix 8 of Kazakhstan (and Russia): 8 7xx xxx xx xx is +7 7xx xxx xx xx
         if len(digits) == 11 and digits[0] == "8":
             digits = "7" + digits[1:]
         else:
-            raise HandoffError([("contact", "write the phone number with its country code, e.g. +7 701 234 56 78")])
+            raise HandoffError([("contact", Text(N_("write the phone number with its country code, "
+                                                     "e.g. +7 701 234 56 78")))])
     lo, hi = PHONE_DIGITS
     if not lo <= len(digits) <= hi or digits[0] == "0":
-        raise HandoffError([("contact", f"a phone number has {lo} to {hi} digits after the country's +, "
-                                        "not starting with 0")])
+        raise HandoffError([("contact", Text(N_("a phone number has %(lo)s to %(hi)s digits after the country's "
+                                                "+, not starting with 0"), lo=lo, hi=hi))])
     return "+" + digits
 
 
@@ -95,8 +101,8 @@ def consent(value: Any) -> bool:
     """The person's explicit consent (a ticked box, JSON true); anything else is refused."""
     if value is True or (isinstance(value, str) and value.strip().lower() in ("on", "true", "yes", "1")):
         return True
-    raise HandoffError([("consent", "tick the box to agree that the centre receives your name, contact and "
-                                    "self-assessment")])
+    raise HandoffError([("consent", Text(N_("tick the box to agree that the centre receives your name, contact "
+                                            "and self-assessment")))])
 
 
 def reason(value: Any) -> str | None:
@@ -104,16 +110,17 @@ def reason(value: Any) -> str | None:
         return None
     text = " ".join(str(value).split())
     if len(text) > MAX_REASON:
-        raise HandoffError([("reason", f"at most {MAX_REASON} characters")])
+        raise HandoffError([("reason", Text(N_("at most %(n)s characters"), n=MAX_REASON))])
     if any(unicodedata.category(c) == "Cc" for c in text):
-        raise HandoffError([("reason", "control characters are not allowed")])
+        raise HandoffError([("reason", Text(N_("control characters are not allowed")))])
     return text or None
 
 
 def check_transition(current: str, new: str) -> None:
     """Refuse a state change the workflow does not allow."""
     if new not in STATES:
-        raise HandoffError([("state", f"{new!r} is not one of {', '.join(STATES)}")])
+        raise HandoffError([("state", Text(N_("%(state)s is not one of %(states)s"), state=repr(new),
+                                           states=", ".join(STATES)))])
     if new not in TRANSITIONS.get(current, frozenset()):
         raise TransitionRefused(f"a request that is {current} cannot become {new}")
 

@@ -158,7 +158,7 @@ def _check_one(
     doc_hash_cache: dict[tuple[str, ...], bytes],
 ) -> ProofResult:
     if not isinstance(proof, dict):
-        return ProofResult(index, "?", "failed", "a proof must be a JSON object")
+        return ProofResult(index, "?", "failed", Text(N_("a proof must be a JSON object")))
     ptype = proof.get("type")
     ptype_s = ptype if isinstance(ptype, str) else str(ptype)
     suite = proof.get("cryptosuite")
@@ -170,33 +170,41 @@ def _check_one(
                            vm if isinstance(vm, str) else None, pid)
 
     if ptype != PROOF_TYPE or suite != CRYPTOSUITE:
-        what = f"type {ptype_s!r}" if ptype != PROOF_TYPE else f"cryptosuite {suite!r}"
-        return result("not-checked", f"proof {index}: {what} is not supported (only {PROOF_TYPE}/{CRYPTOSUITE})")
+        if ptype != PROOF_TYPE:
+            msgid = N_("proof %(index)s: type %(value)s is not supported (only %(type)s/%(suite)s)")
+        else:
+            msgid = N_("proof %(index)s: cryptosuite %(value)s is not supported (only %(type)s/%(suite)s)")
+        return result("not-checked", Text(msgid, index=index, value=repr(ptype_s if ptype != PROOF_TYPE else suite),
+                                          type=PROOF_TYPE, suite=CRYPTOSUITE))
     if not isinstance(vm, str) or not vm:
         return result("failed", Text(N_("proof %(index)s: no verificationMethod"), index=index))
     created = proof.get("created")
     if created is not None and (not isinstance(created, str) or not _XSD_DATETIME.fullmatch(created)):
-        return result("failed", f"proof {index}: created {created!r} is not an XSD dateTime")
+        return result("failed", Text(N_("proof %(index)s: created %(value)s is not an XSD dateTime"), index=index,
+                                     value=repr(created)))
     if expected_purpose is not None and proof.get("proofPurpose") != expected_purpose:
-        return result("failed", f"proof {index}: proofPurpose {proof.get('proofPurpose')!r}, "
-                                f"expected {expected_purpose!r}")
+        return result("failed", Text(N_("proof %(index)s: proofPurpose %(found)s, expected %(expected)s"),
+                                     index=index, found=repr(proof.get("proofPurpose")),
+                                     expected=repr(expected_purpose)))
     if challenge is not None and proof.get("challenge") != challenge:
-        return result("failed", f"proof {index}: challenge does not match")
+        return result("failed", Text(N_("proof %(index)s: challenge does not match"), index=index))
     if domain is not None and proof.get("domain") != domain:
-        return result("failed", f"proof {index}: domain does not match")
+        return result("failed", Text(N_("proof %(index)s: domain does not match"), index=index))
     if "@context" in proof:
         # an embedded proof context must be a prefix of the document's (VC Data Integrity, verify proof)
         pctx = proof["@context"] if isinstance(proof["@context"], list) else [proof["@context"]]
         dctx = document.get("@context") if isinstance(document.get("@context"), list) else [document.get("@context")]
         if dctx[: len(pctx)] != pctx:
-            return result("failed", f"proof {index}: its @context does not start the document's @context")
+            return result("failed", Text(N_("proof %(index)s: its @context does not start the document's @context"),
+                                         index=index))
     value = proof.get("proofValue")
     try:
         signature = decode_base58btc(value)
     except MultibaseError as exc:
-        return result("failed", f"proof {index}: proofValue: {exc}")
+        return result("failed", Text(N_("proof %(index)s: proofValue: %(error)s"), index=index, error=str(exc)))
     if len(signature) != 64:
-        return result("failed", f"proof {index}: proofValue is {len(signature)} bytes, an Ed25519 signature has 64")
+        return result("failed", Text(N_("proof %(index)s: proofValue is %(n)s bytes, an Ed25519 signature has 64"),
+                                     index=index, n=len(signature)))
 
     prev = _previous_ids(proof)
     covered = _unsecured(document)
@@ -204,12 +212,14 @@ def _check_one(
         by_id = {p.get("id"): p for p in all_proofs if isinstance(p, dict) and p.get("id")}
         missing = [p for p in prev if p not in by_id]
         if missing:
-            return result("failed", f"proof {index}: previousProof {', '.join(missing)} is not in the document")
+            return result("failed", Text(N_("proof %(index)s: previousProof %(ids)s is not in the document"),
+                                         index=index, ids=", ".join(missing)))
         covered["proof"] = [by_id[p] for p in prev]
     try:
         key = resolve_key(vm)
     except (DidKeyError, ValueError) as exc:
-        return result("failed", f"proof {index}: verification method {vm}: {exc}")
+        return result("failed", Text(N_("proof %(index)s: verification method %(vm)s: %(error)s"), index=index, vm=vm,
+                                     error=str(exc)))
     if key is None:
         return result("failed", Text(N_("proof %(index)s: verification method %(vm)s cannot be resolved offline "
                                         "(only did:key, or a key the caller supplies)"), index=index, vm=vm))
@@ -219,7 +229,8 @@ def _check_one(
         if cache_key not in doc_hash_cache:
             doc_hash_cache[cache_key] = hashlib.sha256(canonicalize(covered).encode("utf-8")).digest()
     except CanonicalizationError as exc:
-        return result("failed", f"proof {index}: cannot canonicalise: {exc}")
+        return result("failed", Text(N_("proof %(index)s: cannot canonicalise: %(error)s"), index=index,
+                                     error=str(exc)))
     from cryptography.exceptions import InvalidSignature  # loaded with the first verification, not at start-up
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 

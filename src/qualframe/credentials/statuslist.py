@@ -12,6 +12,7 @@ from typing import Any
 
 from qualframe.credentials.jsonld import CREDENTIALS_V2
 from qualframe.credentials.multibase import MultibaseError, decode_base64url, encode_base64url
+from qualframe.model.messages import N_, Text
 
 MIN_ENTRIES = 131_072
 MAX_BYTES = 16 * 1024 * 1024  # a decoded list larger than this is refused (a gzip bomb guard)
@@ -102,15 +103,16 @@ class StatusList:
 def parse_index(value: Any) -> int:
     """A statusListIndex as a non-negative int: the spec asks for a decimal string; a JSON integer is accepted."""
     if isinstance(value, bool):
-        raise StatusListError("statusListIndex must be a decimal string (or integer)")
+        raise StatusListError(Text(N_("statusListIndex must be a decimal string (or integer)")))
     if isinstance(value, int):
         index = value
     elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
         index = int(value)
     else:
-        raise StatusListError(f"statusListIndex {value!r} is not a non-negative decimal number")
+        raise StatusListError(Text(N_("statusListIndex %(value)s is not a non-negative decimal number"),
+                                   value=repr(value)))
     if index < 0:
-        raise StatusListError(f"statusListIndex {value!r} is negative")
+        raise StatusListError(Text(N_("statusListIndex %(value)s is negative"), value=repr(value)))
     return index
 
 

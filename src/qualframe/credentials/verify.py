@@ -136,7 +136,7 @@ class VerificationResult:
 def parse_xsd_datetime(value: Any) -> datetime:
     """An XSD dateTime as an aware datetime (no zone means UTC); ValueError when malformed."""
     if not isinstance(value, str) or not _XSD_DATETIME.fullmatch(value):
-        raise ValueError(f"{value!r} is not an XSD dateTime")
+        raise ValueError(Text(N_("%(value)s is not an XSD dateTime"), value=repr(value)))
     text = value.replace("Z", "+00:00")
     if "." in text:  # Python accepts at most 6 fraction digits
         head, _, rest = text.partition(".")
@@ -145,6 +145,11 @@ def parse_xsd_datetime(value: Any) -> datetime:
         text = f"{head}.{frac[:6].ljust(6, '0')}{rest[len(frac):]}"
     parsed = datetime.fromisoformat(text)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _why(exc: Exception) -> str:
+    """An exception's message, as the :class:`Text` it was raised with when it was (so a page translates it)."""
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Text) else str(exc)
 
 
 def _types(doc: dict[str, Any]) -> list[str]:
@@ -242,7 +247,7 @@ def _check_validity(doc: dict[str, Any], now: datetime) -> tuple[Check, datetime
             parsed = parse_xsd_datetime(doc[key])
         except ValueError as exc:
             failed = True
-            reasons.append(f"{key}: {exc}")
+            reasons.append(Text(N_("%(key)s: %(error)s"), key=key, error=_why(exc)))
             continue
         if key == start_key:
             start = parsed
@@ -276,19 +281,21 @@ def _check_status_entry(
 ) -> tuple[Status, str, str | None]:
     """(status, reason, purpose that is set or None) for one credentialStatus entry."""
     if not isinstance(entry, dict):
-        return "failed", "a credentialStatus entry must be an object", None
+        return "failed", Text(N_("a credentialStatus entry must be an object")), None
     if entry.get("type") != ENTRY_TYPE:
-        return "not-checked", f"status entry of type {entry.get('type')!r} is not supported (only {ENTRY_TYPE})", None
+        return "not-checked", Text(N_("status entry of type %(found)s is not supported (only %(type)s)"),
+                                   found=repr(entry.get("type")), type=ENTRY_TYPE), None
     purpose = entry.get("statusPurpose")
     url = entry.get("statusListCredential")
     try:
         index = parse_index(entry.get("statusListIndex"))
     except StatusListError as exc:
-        return "failed", str(exc), None
+        return "failed", _why(exc), None
     if purpose not in PURPOSES:
-        return "not-checked", f"statusPurpose {purpose!r} is not checked (only {', '.join(PURPOSES)})", None
+        return "not-checked", Text(N_("statusPurpose %(found)s is not checked (only %(purposes)s)"),
+                                   found=repr(purpose), purposes=", ".join(PURPOSES)), None
     if not isinstance(url, str) or not url:
-        return "failed", "statusListCredential is missing", None
+        return "failed", Text(N_("statusListCredential is missing")), None
     if resolve_status_list is None:
         return "not-checked", Text(N_("%(purpose)s list %(url)s not available offline (give it to the verifier)"),
                                    purpose=purpose, url=url), None
@@ -296,26 +303,31 @@ def _check_status_entry(
     if listed is None:
         return "not-checked", Text(N_("%(purpose)s list %(url)s not available"), purpose=purpose, url=url), None
     if not isinstance(listed, dict) or LIST_CREDENTIAL_TYPE not in _types(listed):
-        return "failed", f"the {purpose} list given for {url} is not a {LIST_CREDENTIAL_TYPE}", None
+        return "failed", Text(N_("the %(purpose)s list given for %(url)s is not a %(type)s"), purpose=purpose,
+                              url=url, type=LIST_CREDENTIAL_TYPE), None
     # the list is itself a credential: its proof and dates must hold (its own status is not followed)
     sub = verify_credential(listed, resolve_key=resolve_key, now=now, _status=False)
     if not sub.verified:
-        return "failed", f"the {purpose} list {url} does not verify: " + "; ".join(sub.failures()), None
+        return "failed", Text(N_("the %(purpose)s list %(url)s does not verify: %(failures)s"), purpose=purpose,
+                              url=url, failures="; ".join(sub.failures())), None
     if _issuer_id(listed) != _issuer_id(doc):
-        return "failed", (f"the {purpose} list is issued by {_issuer_id(listed)}, "
-                          f"not by the credential's issuer {_issuer_id(doc)}"), None
+        return "failed", Text(N_("the %(purpose)s list is issued by %(list_issuer)s, not by the credential's "
+                                 "issuer %(issuer)s"), purpose=purpose, list_issuer=_issuer_id(listed),
+                              issuer=_issuer_id(doc)), None
     subject = listed.get("credentialSubject")
     subject = subject[0] if isinstance(subject, list) and subject else subject
     if not isinstance(subject, dict):
-        return "failed", f"the {purpose} list has no credentialSubject", None
+        return "failed", Text(N_("the %(purpose)s list has no credentialSubject"), purpose=purpose), None
     if subject.get("statusPurpose") != purpose:
         listed_purpose = subject.get("statusPurpose")
-        return "failed", f"the list's statusPurpose is {listed_purpose!r}, the entry's is {purpose!r}", None
+        return "failed", Text(N_("the list's statusPurpose is %(listed)s, the entry's is %(purpose)s"),
+                              listed=repr(listed_purpose), purpose=repr(purpose)), None
     try:
         bits = StatusList.decode(subject.get("encodedList"))
         is_set = bits.get(index)
     except StatusListError as exc:
-        return "failed", f"the {purpose} list {url}: {exc}", None
+        return "failed", Text(N_("the %(purpose)s list %(url)s: %(error)s"), purpose=purpose, url=url,
+                              error=str(exc)), None
     note = "" if listed.get("id") == url else Text(N_(" (list credential id %(id)s was supplied for it)"),
                                                    id=listed.get("id"))
     revocation = purpose == "revocation"
@@ -433,14 +445,15 @@ def verify_presentation(
     cred_reasons: list[str] = []
     for i, vc in enumerate(_as_list(presentation.get("verifiableCredential"))):
         if isinstance(vc, dict) and "EnvelopedVerifiableCredential" in _types(vc):
-            cred_reasons.append(f"credential {i}: enveloped credentials are not checked")
+            cred_reasons.append(Text(N_("credential %(i)s: enveloped credentials are not checked"), i=i))
             continue
         try:
             nested.append(verify_credential(vc, resolve_key=resolve_key, resolve_status_list=resolve_status_list,
                                             check_issuer=check_issuer, now=now))
         except UnusableInput as exc:
-            cred_reasons.append(f"credential {i}: {exc}")
-            nested.append(VerificationResult("credential", [Check("structure", "failed", [str(exc)])]))
+            why = _why(exc)
+            cred_reasons.append(Text(N_("credential %(i)s: %(error)s"), i=i, error=why))
+            nested.append(VerificationResult("credential", [Check("structure", "failed", [why])]))
     bad = [i for i, r in enumerate(nested) if not r.verified]
     creds = Check("credentials", "failed" if bad else "ok",
                   [Text(N_("credential %(i)s does not verify"), i=i) for i in bad] + cred_reasons

@@ -33,6 +33,7 @@ from typing import Any
 
 from qualframe.interop.common import spreadsheet_cell, strip_controls
 from qualframe.interop.sheets import Row, csv_table, decode, first_sheet, is_xlsx
+from qualframe.model.messages import N_, Text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -59,6 +60,18 @@ TEMPLATE_EXAMPLES = (
      "Operates the fibre backbone and LTE base stations; on-call duty; 3 years of experience.",
      "department": "Network operations", "grade": "G5", "occupation_code": "2523", "oked": "61.10"},
 )
+
+
+# Why a row was not imported: the English msgids of every row reason, so a page can show a reason stored with
+# a job (as msgid and parameters, see `reason_to_json`) in its own language. Only these are accepted back.
+_TOO_LONG = N_("%(field)s is %(n)s characters long; at most %(limit)s")
+_NO_TEXT = N_("neither title nor description is given")
+_BAD_KEY = N_("key %(key)s may not contain spaces or any of / ? # %% \\")
+_BAD_OCCUPATION = N_("occupation_code %(code)s is not an ISCO-08 / NKZ code like 2512 or 2512-1")
+_BAD_OKED = N_("oked %(code)s is not an OKED code like 62, 62.01 or 62.01.1")
+_KEY_USED = N_("key %(key)s is already used on line %(line)s")
+_KEY_USED_DERIVED = N_("key %(key)s is already used on line %(line)s (same department and title)")
+ROW_REASONS = frozenset({_TOO_LONG, _NO_TEXT, _BAD_KEY, _BAD_OCCUPATION, _BAD_OKED, _KEY_USED, _KEY_USED_DERIVED})
 
 
 class CatalogueFileError(ValueError):
@@ -226,8 +239,7 @@ def _collect(out: CatalogueFile, cols: Mapping[str, int], rows: Iterable[Row]) -
         key = values.get("key") or position_key(values.get("department", ""), values.get("title", ""),
                                                 values.get("description", ""))
         if key.casefold() in seen:
-            bad(line, f"key {key!r} is already used on line {seen[key.casefold()]}"
-                      + ("" if given else " (same department and title)"))
+            bad(line, Text(_KEY_USED if given else _KEY_USED_DERIVED, key=repr(key), line=seen[key.casefold()]))
             continue
         seen[key.casefold()] = line
         out.lines.append(CatalogueLine(line, key, values.get("title", ""), values.get("description", ""),
@@ -235,23 +247,45 @@ def _collect(out: CatalogueFile, cols: Mapping[str, int], rows: Iterable[Row]) -
                                        values.get("occupation_code", ""), values.get("oked", ""), given))
 
 
-def _row_problem(values: Mapping[str, str]) -> str | None:
+def _row_problem(values: Mapping[str, str]) -> Text | None:
     for c, limit in FIELD_LIMITS.items():
         v = values.get(c, "")
         if len(v) > limit:
-            return f"{c} is {len(v)} characters long; at most {limit}"
+            return Text(_TOO_LONG, field=c, n=len(v), limit=limit)
     if not values.get("title") and not values.get("description"):
-        return "neither title nor description is given"
+        return Text(_NO_TEXT)
     key = values.get("key", "")
     if key and not _KEY_RE.match(key):
-        return f"key {key[:40]!r} may not contain spaces or any of / ? # % \\"
+        return Text(_BAD_KEY, key=repr(key[:40]))
     occ = values.get("occupation_code", "")
     if occ and not _OCC_RE.match(occ):
-        return f"occupation_code {occ!r} is not an ISCO-08 / NKZ code like 2512 or 2512-1"
+        return Text(_BAD_OCCUPATION, code=repr(occ))
     oked = values.get("oked", "")
     if oked and not _OKED_RE.match(oked):
-        return f"oked {oked!r} is not an OKED code like 62, 62.01 or 62.01.1"
+        return Text(_BAD_OKED, code=repr(oked))
     return None
+
+
+def reason_to_json(reason: str) -> dict[str, Any] | None:
+    """A row reason as {msgid, params} to store beside its English text; None for one without a translation."""
+    if isinstance(reason, Text) and reason.msgid in ROW_REASONS:
+        return {"msgid": reason.msgid, "params": dict(reason.params)}
+    return None
+
+
+def reason_from_json(english: str, stored: Any) -> str:
+    """The stored row reason again as a translatable :class:`Text`; `english` itself when `stored` is not one
+    of ours or does not give back exactly that English text (an older or altered record)."""
+    if not isinstance(stored, Mapping) or stored.get("msgid") not in ROW_REASONS:
+        return english
+    params = stored.get("params")
+    if not isinstance(params, Mapping) or not all(isinstance(v, str | int) for v in params.values()):
+        return english
+    try:
+        text = Text(stored["msgid"], **params)
+    except (KeyError, TypeError, ValueError):
+        return english
+    return text if text == english else english
 
 
 # --- the template ---------------------------------------------------------------------------------------

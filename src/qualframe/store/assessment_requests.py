@@ -24,6 +24,7 @@ from qualframe.accounts.values import email as check_email
 from qualframe.catalogue import handoff
 from qualframe.credentials import recognition as rec
 from qualframe.model import Framework
+from qualframe.model.messages import N_, Text
 from qualframe.store import catalogue as cat
 from qualframe.store import credentials as cs
 from qualframe.store.accounts import OrganisationRow, Tx, need_org
@@ -197,7 +198,7 @@ def requests_from(conn: Connection, client_digest: str, since: datetime) -> int:
 def check_contact(value: Any) -> tuple[str, str]:
     """("email" | "phone", the normalised contact); HandoffError naming `contact` otherwise."""
     if not isinstance(value, str) or not value.strip():
-        raise handoff.HandoffError([("contact", "required: an email address or a phone number")])
+        raise handoff.HandoffError([("contact", Text(N_("required: an email address or a phone number")))])
     if "@" in value:
         try:
             return "email", check_email(value)
@@ -230,11 +231,12 @@ def create_request(tx: Tx, fw: Framework, token: str, *, programme_id: Any, cand
     try:
         pid = int(programme_id)
     except (TypeError, ValueError):
-        raise handoff.HandoffError([("programme_id", "choose a centre's programme")]) from None
+        raise handoff.HandoffError([("programme_id", Text(N_("choose a centre's programme")))]) from None
     offered = {o["programme_id"]: o for o in offers(tx.conn, fw, a["row_ids"], today=today)}
     if a["framework_id"] != fw.id or pid not in offered:
-        raise handoff.HandoffError([("programme_id", f"programme {pid} is not offered for this self-assessment "
-                                                     "(not on its rows, or the centre is not accredited today)")])
+        raise handoff.HandoffError([("programme_id", Text(N_(
+            "programme %(id)s is not offered for this self-assessment (not on its rows, or the centre is not "
+            "accredited today)"), id=pid))])
     made = requests_of(tx.conn, a["id"])
     if len(made) >= MAX_PER_ASSESSMENT:
         raise cs.CredentialStoreError("conflict", f"a self-assessment can be handed over at most "

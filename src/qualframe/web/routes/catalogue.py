@@ -75,7 +75,27 @@ def job_urls(slug: str, job_id: int) -> dict[str, str]:
 
 
 def _job_data(slug: str, job: cat.Job) -> dict[str, Any]:
-    return {**job.to_dict(), **job_urls(slug, job.id), "active": job.active, "upload": job.upload}
+    return {**job.to_dict(), **job_urls(slug, job.id), "active": job.active, "upload": _public_upload(job.upload)}
+
+
+_REASON_KEY = "reason_text"  # the stored {msgid, params} of a bad row's reason, never shown as such
+
+
+def _stored_upload(summary: dict[str, Any]) -> dict[str, Any]:
+    """The upload summary as kept with the job: each bad row's reason also as msgid and parameters."""
+    errors = [{**e, _REASON_KEY: cio.reason_to_json(e["reason"])} for e in summary.get("errors", [])]
+    return {**summary, "errors": errors}
+
+
+def _public_upload(upload: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored upload summary as the API has always given it; the reasons are :class:`Text` again, so a page
+    shows them in its language and JSON keeps the English."""
+    if not upload:
+        return upload
+    errors = [{k: v for k, v in e.items() if k != _REASON_KEY}
+              | {"reason": cio.reason_from_json(str(e.get("reason", "")), e.get(_REASON_KEY))}
+              for e in upload.get("errors") or [] if isinstance(e, dict)]
+    return {**upload, "errors": errors} if "errors" in upload else upload
 
 
 # --- upload ----------------------------------------------------------------------------------------------
@@ -102,7 +122,7 @@ def _upload(request: Request, slug: str, p: Principal, data: bytes, filename: st
     store = _store(request)
     with auth.http_errors(), acc.audited(store, auth.actor(request, p)) as tx:
         counts = cat.upsert_positions(tx, slug, parsed.lines, summary)
-        job = cat.create_job(tx, slug, {**summary, **counts, "filename": filename[:200]})
+        job = cat.create_job(tx, slug, {**_stored_upload(summary), **counts, "filename": filename[:200]})
     if job.active:
         try:
             jobs.enqueue(store.url, job.id)
@@ -152,7 +172,7 @@ def _need_job(request: Request, slug: str, job_id: int) -> cat.Job:
 def job_api(request: Request, slug: SlugP, job_id: JobP, p: Read) -> Response:
     job = _need_job(request, slug, job_id)
     return _private(json_response({"state": job.state, "done": job.done, "total": job.total, "failed": job.failed,
-                                   "cancel_requested": job.cancel_requested, "upload": job.upload,
+                                   "cancel_requested": job.cancel_requested, "upload": _public_upload(job.upload),
                                    "positions": f"/api/v1/orgs/{slug}/positions"}, cacheable=False))
 
 
