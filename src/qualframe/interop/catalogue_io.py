@@ -268,24 +268,14 @@ def _row_problem(values: Mapping[str, str]) -> Text | None:
 
 def reason_to_json(reason: str) -> dict[str, Any] | None:
     """A row reason as {msgid, params} to store beside its English text; None for one without a translation."""
-    if isinstance(reason, Text) and reason.msgid in ROW_REASONS:
-        return {"msgid": reason.msgid, "params": dict(reason.params)}
-    return None
+    return reason.to_dict() if isinstance(reason, Text) and reason.msgid in ROW_REASONS else None
 
 
 def reason_from_json(english: str, stored: Any) -> str:
     """The stored row reason again as a translatable :class:`Text`; `english` itself when `stored` is not one
     of ours or does not give back exactly that English text (an older or altered record)."""
-    if not isinstance(stored, Mapping) or stored.get("msgid") not in ROW_REASONS:
-        return english
-    params = stored.get("params")
-    if not isinstance(params, Mapping) or not all(isinstance(v, str | int) for v in params.values()):
-        return english
-    try:
-        text = Text(stored["msgid"], **params)
-    except (KeyError, TypeError, ValueError):
-        return english
-    return text if text == english else english
+    text = Text.from_dict(stored, ROW_REASONS)
+    return text if text is not None and text == english else english
 
 
 # --- the template ---------------------------------------------------------------------------------------

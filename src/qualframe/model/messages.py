@@ -10,7 +10,7 @@ the catalogs; the model itself never translates (it has no catalogs), it only re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -97,8 +97,10 @@ class Text(str):
     It *is* the English string: JSON answers, logs, the CLI and the API keep the stable English text and
     nothing that compares or joins strings changes. A page translates it with :meth:`render` (the web app's
     ``text()`` template function). Parameters that are themselves :class:`Text` are translated too. Unlike
-    :class:`Message` it is not stored, so it needs no code table: the msgid is marked with ``N_`` where the
-    sentence is made, e.g. ``Text(N_("expired: %(key)s %(value)s"), key=k, value=v)``.
+    :class:`Message` it needs no code table: the msgid is marked with ``N_`` where the sentence is made, e.g.
+    ``Text(N_("expired: %(key)s %(value)s"), key=k, value=v)``. Where one is stored (a job's row reasons), it is
+    kept beside its English with :meth:`to_dict` and read back with :meth:`from_dict` against the msgids the
+    caller accepts.
     """
 
     msgid: str
@@ -109,6 +111,24 @@ class Text(str):
         self.msgid = msgid
         self.params = params
         return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """{msgid, params} (plain parameters only: nested :class:`Text` are not stored)."""
+        return {"msgid": self.msgid, "params": dict(self.params)}
+
+    @classmethod
+    def from_dict(cls, d: Any, accepted: Collection[str]) -> Text | None:
+        """The :class:`Text` that :meth:`to_dict` gave; None unless its msgid is `accepted` and its
+        parameters are plain strings or integers that fill it."""
+        if not isinstance(d, Mapping) or d.get("msgid") not in accepted:
+            return None
+        params = d.get("params")
+        if not isinstance(params, Mapping) or not all(isinstance(v, str | int) for v in params.values()):
+            return None
+        try:
+            return cls(d["msgid"], **params)
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def render(self, gettext: Callable[[str], str] | None = None) -> str:
         """The sentence in the language of `gettext` (the English text without one)."""

@@ -28,6 +28,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -191,8 +192,11 @@ def fit_tokens(text: str, max_tokens: int, is_query: bool = True) -> str:
 class QueryEmbedder:
     """Embeds queries with a token budget and an LRU cache of recent results."""
 
-    def __init__(self, max_tokens: int = 64, cache_size: int = 2048) -> None:
+    def __init__(self, max_tokens: int = 64, cache_size: int = 2048,
+                 shorten: Callable[[str, int], str] | None = None) -> None:
         self.max_tokens = max_tokens
+        # shapes a text before it is cut to the budget, on a cache miss only (search drops stopwords)
+        self.shorten = shorten or (lambda text, _budget: text)
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self.hits = 0
@@ -208,7 +212,7 @@ class QueryEmbedder:
                 self.hits += 1
                 return v
         m = get_model()
-        t = fit_tokens(clean(text), budget)  # by the model's own tokens: never more than the budget
+        t = fit_tokens(self.shorten(clean(text), budget), budget)  # by the model's own tokens: never over budget
         v = np.asarray(m.query(t), dtype=np.float32)  # outside the lock: concurrent calls are safe
         with _lock:
             self.misses += 1
@@ -226,7 +230,7 @@ class QueryEmbedder:
         if not todo:
             return
         m = get_model()
-        prepared = [fit_tokens(clean(text), budget) for text in todo]
+        prepared = [fit_tokens(self.shorten(clean(text), budget), budget) for text in todo]
         vecs = _encode_spread(m, prepared, True)
         with _lock:
             self.misses += len(prepared)

@@ -43,7 +43,20 @@ SEMANTIC_MAX_TOKENS = 28
 _ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
 _EDGE_PUNCT = "".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum()) + "«»“”„‘’…–—•·"
 
-embedder = QueryEmbedder(max_tokens=SEMANTIC_MAX_TOKENS)
+
+def meaning_words(text: str, max_tokens: int) -> str:
+    """`text` without its kk/ru/en stopwords (and bare punctuation) when it is over the embedding budget,
+    so the budget goes to the words that carry meaning instead of the first ones; unchanged when it
+    fits or when nothing would be left. Linear: one token count of at most ``max_tokens *
+    CHARS_PER_TOKEN_MAX`` characters, one split and a set lookup per word."""
+    if len(text) <= max_tokens * CHARS_PER_TOKEN_MAX and get_model().token_count(text, True) <= max_tokens:
+        return text
+    kept = [w for w in text.split() if w.lower().strip(_EDGE_PUNCT) not in _ALL_STOPWORDS
+            and w.strip(_EDGE_PUNCT)]
+    return " ".join(kept) if kept else text
+
+
+embedder = QueryEmbedder(max_tokens=SEMANTIC_MAX_TOKENS, shorten=meaning_words)
 
 
 @dataclass(frozen=True)
@@ -80,18 +93,6 @@ def semantic_text(text: str, lang: str, script: str) -> str:
     return text
 
 
-def meaning_words(text: str, max_tokens: int) -> str:
-    """`text` without its kk/ru/en stopwords (and bare punctuation) when it is over the embedding budget,
-    so the budget goes to the words that carry meaning instead of the first ones; unchanged when it
-    fits or when nothing would be left. Linear: one token count of at most ``max_tokens *
-    CHARS_PER_TOKEN_MAX`` characters, one split and a set lookup per word."""
-    if len(text) <= max_tokens * CHARS_PER_TOKEN_MAX and get_model().token_count(text, True) <= max_tokens:
-        return text
-    kept = [w for w in text.split() if w.lower().strip(_EDGE_PUNCT) not in _ALL_STOPWORDS
-            and w.strip(_EDGE_PUNCT)]
-    return " ".join(kept) if kept else text
-
-
 def semantic_scores(cos: np.ndarray) -> np.ndarray:
     """Per-descriptor similarity from its (n, 3) kk/ru/en cosines: the mean of the best two."""
     return np.sort(cos, axis=1)[:, 1:].mean(axis=1)
@@ -111,8 +112,7 @@ def score_query(text: str, lang: str = "auto", idx: SearchIndex | None = None,
     idx = idx or get_index()
     terms, use, script = query_terms(text, lang, lang == "auto")
     lex = lexical_scores(idx, terms)
-    budget = max_tokens or embedder.max_tokens
-    qv = embedder(meaning_words(semantic_text(text, use, script), budget), budget)
+    qv = embedder(semantic_text(text, use, script), max_tokens)
     cos = idx.vectors @ qv
     fused = semantic_scores(cos) + LEX_WEIGHT * lex
     return QueryScores(use, script, terms, lex, cos, fused)
@@ -127,8 +127,7 @@ def prime(queries: list[str], lang: str = "auto") -> None:
         except ValueError:
             continue
         guess = detect(text)
-        inputs.append(meaning_words(semantic_text(text, guess.lang if lang == "auto" else lang, guess.script),
-                                    embedder.max_tokens))
+        inputs.append(semantic_text(text, guess.lang if lang == "auto" else lang, guess.script))
     embedder.prime(inputs)
 
 

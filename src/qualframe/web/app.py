@@ -128,10 +128,10 @@ def _template_cache(env: Environment) -> FileSystemBytecodeCache | None:
                   env.comment_start_string, env.line_statement_prefix, env.line_comment_prefix, env.optimized,
                   getattr(env, "newstyle_gettext", None), env.autoescape("page.html")
                   if callable(env.autoescape) else env.autoescape))
-    try:
-        return FileSystemBytecodeCache(pattern=f"qualframe-{hashlib.sha256(shape.encode()).hexdigest()[:16]}-%s")
-    except RuntimeError:  # no private temporary directory to keep it in: compile on each start
+    directory = i18n.cache_dir()  # the per-user cache the compiled catalogs use too
+    if directory is None:  # no private temporary directory to keep it in: compile on each start
         return None
+    return FileSystemBytecodeCache(str(directory), f"qualframe-{hashlib.sha256(shape.encode()).hexdigest()[:16]}-%s")
 
 
 @asynccontextmanager

@@ -66,11 +66,6 @@ async def _run(fn: Any, *args: Any) -> Any:
 
 # --- public: hand a self-assessment to a centre ----------------------------------------------------------------
 
-def _client_digest(request: Request) -> str | None:
-    # the same keyed digest of the address for the self-assessment and its hand-off: the address is not kept
-    return auth.client_digest(request, "selfassess")
-
-
 def handoff_data(request: Request, token: str) -> dict[str, Any]:
     snap, _urls = snapshot(request, qf(request).default_id)
     with _store(request).engine.connect() as conn:
@@ -84,7 +79,7 @@ def handoff_data(request: Request, token: str) -> dict[str, Any]:
 def _hand_off(request: Request, token: str, programme_id: Any, name: Any, contact: Any, consent: Any) -> Any:
     store = _store(request)
     snap, _urls = snapshot(request, qf(request).default_id)
-    digest = _client_digest(request)
+    digest = auth.client_digest(request, "selfassess")  # the same key as the self-assessment's own limit
     limit, window = HANDOFF_RATE
     if digest:
         with store.engine.connect() as conn:

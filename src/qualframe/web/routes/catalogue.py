@@ -535,11 +535,6 @@ def careers_api(request: Request, row_id: Annotated[str, Path(max_length=20)]) -
 
 # --- self-assessment --------------------------------------------------------------------------------------------------
 
-def _client_digest(request: Request) -> str | None:
-    # the same keyed digest of the address for the self-assessment and its hand-off: the address is not kept
-    return auth.client_digest(request, "selfassess")
-
-
 def _rating_form(request: Request, row_id: str, lang: str, from_text: bool) -> dict[str, Any]:
     snap, urls = _fw(request)
     try:
@@ -587,7 +582,7 @@ def _create_assessment(request: Request, row_id: str, ratings: dict[str, Any], l
     except selfassess.InvalidAssessment as exc:
         raise ApiError(422, str(exc)) from None
     store = _store(request)
-    digest = _client_digest(request)
+    digest = auth.client_digest(request, "selfassess")  # the address is not kept, only its keyed digest
     limit, window = SELF_RATE
     if digest:
         with store.engine.connect() as conn:
