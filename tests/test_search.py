@@ -183,3 +183,33 @@ def test_the_encoder_gets_the_meaning_words_within_the_budget() -> None:
         del m.query
     assert len(seen) == 1 and m.token_count(seen[0], True) <= engine.SEMANTIC_MAX_TOKENS
     assert seen[0].startswith("Carries routine, norm-based work supervisor while supporting servicing ICT")
+
+
+def test_the_lexical_leg_weighs_more_for_what_the_encoder_did_not_see() -> None:
+    import numpy as np
+
+    from qualframe.search.embed import fit_tokens
+
+    engine.embedder.clear()
+    # within the budget: the encoder saw it all, and the fused score is the fixed mix
+    _, coverage = engine.embedder.embed("тестілеу әдістері")
+    assert coverage == 1.0
+    short = engine.score_query("тестілеу әдістері")
+    assert np.allclose(short.fused, engine.semantic_scores(short.cos) + engine.LEX_WEIGHT * short.lex)
+    # over it: coverage is the share of the stopword-free text (non-space characters) the encoder got
+    shaped = engine.meaning_words(LONG_EN, engine.SEMANTIC_MAX_TOKENS)
+    seen = fit_tokens(shaped, engine.SEMANTIC_MAX_TOKENS)
+    expected = len(seen.replace(" ", "")) / len(shaped.replace(" ", ""))
+    _, coverage = engine.embedder.embed(LONG_EN)
+    assert 0.3 < coverage < 1.0 and coverage == pytest.approx(expected)
+    qs = engine.score_query(LONG_EN)
+    weight = engine.LEX_WEIGHT + engine.LEX_UNSEEN_WEIGHT * (1 - coverage)
+    assert np.allclose(qs.fused, engine.semantic_scores(qs.cos) + weight * qs.lex)
+    # a cached answer and a batch-primed one give the same coverage
+    assert engine.embedder.embed(LONG_EN)[1] == coverage
+    engine.embedder.clear()
+    engine.embedder.prime([LONG_EN, "тестілеу әдістері"])
+    hits = engine.embedder.hits
+    assert engine.embedder.embed(LONG_EN)[1] == coverage
+    assert engine.embedder.embed("тестілеу әдістері")[1] == 1.0
+    assert engine.embedder.hits == hits + 2

@@ -180,6 +180,11 @@ def _char_prefix(m: Any, word: str, max_tokens: int, is_query: bool) -> str:
     return word[:lo]
 
 
+def _visible(text: str) -> int:
+    """Non-space characters of `text` (a cut re-joins words by single spaces)."""
+    return len("".join(text.split()))
+
+
 def fit_tokens(text: str, max_tokens: int, is_query: bool = True) -> str:
     """`text` within `max_tokens` tokens: unchanged when it is short and fits, else
     :func:`truncate_tokens`."""
@@ -198,28 +203,39 @@ class QueryEmbedder:
         # shapes a text before it is cut to the budget, on a cache miss only (search drops stopwords)
         self.shorten = shorten or (lambda text, _budget: text)
         self.cache_size = cache_size
-        self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int], tuple[np.ndarray, float]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
     def __call__(self, text: str, max_tokens: int | None = None) -> np.ndarray:
+        return self.embed(text, max_tokens)[0]
+
+    def embed(self, text: str, max_tokens: int | None = None) -> tuple[np.ndarray, float]:
+        """The query's vector and its coverage: the share of the (shortened) text the encoder saw, by
+        non-space characters (1.0 when it fit the budget), so a caller can lean on other evidence for
+        the part that was cut."""
         budget = max_tokens or self.max_tokens
         key = (text, budget)
         with _lock:
-            v = self._cache.get(key)
-            if v is not None:
+            hit = self._cache.get(key)
+            if hit is not None:
                 self._cache.move_to_end(key)
                 self.hits += 1
-                return v
+                return hit
         m = get_model()
-        t = fit_tokens(self.shorten(clean(text), budget), budget)  # by the model's own tokens: never over budget
+        t, coverage = self._fit(text, budget)
         v = np.asarray(m.query(t), dtype=np.float32)  # outside the lock: concurrent calls are safe
         with _lock:
             self.misses += 1
-            self._cache[key] = v
+            self._cache[key] = (v, coverage)
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        return v
+        return v, coverage
+
+    def _fit(self, text: str, budget: int) -> tuple[str, float]:
+        shaped = self.shorten(clean(text), budget)
+        t = fit_tokens(shaped, budget)  # by the model's own tokens: never over budget
+        return t, 1.0 if t == shaped else _visible(t) / max(1, _visible(shaped))
 
     def prime(self, texts: list[str], max_tokens: int | None = None) -> None:
         """Embed many texts in one engine call and cache them (batch mode: fewer, larger forward
@@ -230,12 +246,12 @@ class QueryEmbedder:
         if not todo:
             return
         m = get_model()
-        prepared = [fit_tokens(self.shorten(clean(text), budget), budget) for text in todo]
-        vecs = _encode_spread(m, prepared, True)
+        prepared = [self._fit(text, budget) for text in todo]
+        vecs = _encode_spread(m, [t for t, _ in prepared], True)
         with _lock:
             self.misses += len(prepared)
-            for text, v in zip(todo, vecs, strict=True):
-                self._cache[(text, budget)] = v
+            for text, (_, coverage), v in zip(todo, prepared, vecs, strict=True):
+                self._cache[(text, budget)] = (v, coverage)
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
 

@@ -2,11 +2,13 @@
 
 Why hybrid: exact framework words ("тестілеу", "GOST", "postal") are found best by BM25 over stems,
 while paraphrases and queries in another wording than the framework's are found by the embeddings.
-The fused score is ``cos + LEX_WEIGHT * lex`` where ``cos`` is the mean of the two best cosine
+The fused score is ``cos + w * lex`` where ``cos`` is the mean of the two best cosine
 similarities between the query and the descriptor's kk/ru/en passages (robust to one weak
 translation) and ``lex`` is the BM25 score divided by the best
 score any document could reach for these query terms (so it lies in [0, 1] and does not depend on
-how many documents matched). Both legs are computed for all ~200 descriptors; at this size a dense
+how many documents matched). ``w`` is ``LEX_WEIGHT`` when the encoder saw the whole query and grows by
+``LEX_UNSEEN_WEIGHT`` times the share it did not see (a query over the token budget is cut for the
+encoder, while BM25 reads all of it). Both legs are computed for all ~200 descriptors; at this size a dense
 scan costs microseconds and avoids top-k truncation artefacts.
 
 Input policy: see :mod:`qualframe.search.inputs` (empty -> ValueError, > 2,000 characters -> cut,
@@ -36,10 +38,13 @@ COLUMNS = ("competences", "skills", "knowledge")
 MAX_LIMIT = 200
 LEX_WEIGHT = 0.1  # tuned on the odd half of bench/data/paraphrases.jsonl, checked on the even half
 ALT_LANG_WEIGHT = 0.5  # weight of terms from the runner-up analyser when detection is unsure
-# Each token costs the encoder ~1.2 ms of CPU on one thread (on top of ~12 ms per call). With stopwords
-# dropped from queries over the budget (`meaning_words`), 28 tokens keep the paraphrase set's top-1 at
-# 98.6 % (32 plain tokens: 98.6 %; 28 plain: 97.3 %; 24: 93.2 %; top-3 100 % at all of them).
-SEMANTIC_MAX_TOKENS = 28
+# Each token costs the encoder ~1.2-1.5 ms of CPU on one thread (on top of ~12 ms per call), so the budget
+# bounds a search's CPU. Over the budget a query first loses its stopwords (`meaning_words`), and the
+# lexical leg, which reads the whole query, weighs more for the share the encoder did not see. Paraphrase
+# set, top-1 / top-3: 22 tokens 97.3 % / 100 % (fixed weight 0.1: 91.9 % / 98.6 %); 28 tokens 100 % /
+# 100 % (fixed: 98.6 % / 100 %). LEX_UNSEEN_WEIGHT is the smallest of 0.2-0.5 best on the odd half.
+LEX_UNSEEN_WEIGHT = 0.3
+SEMANTIC_MAX_TOKENS = 22
 _ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
 _EDGE_PUNCT = "".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum()) + "«»“”„‘’…–—•·"
 
@@ -112,9 +117,9 @@ def score_query(text: str, lang: str = "auto", idx: SearchIndex | None = None,
     idx = idx or get_index()
     terms, use, script = query_terms(text, lang, lang == "auto")
     lex = lexical_scores(idx, terms)
-    qv = embedder(semantic_text(text, use, script), max_tokens)
+    qv, coverage = embedder.embed(semantic_text(text, use, script), max_tokens)
     cos = idx.vectors @ qv
-    fused = semantic_scores(cos) + LEX_WEIGHT * lex
+    fused = semantic_scores(cos) + (LEX_WEIGHT + LEX_UNSEEN_WEIGHT * (1.0 - coverage)) * lex
     return QueryScores(use, script, terms, lex, cos, fused)
 
 
