@@ -44,6 +44,19 @@ def test_web_app_and_cli_imports_leave_the_heavy_libraries_unloaded() -> None:
     assert json.loads(out) == []
 
 
+def test_serve_prints_its_summary_without_rich() -> None:
+    # Rich (~45 ms to import) comes in only when a command prints through its consoles, or on an error
+    out = _run("""
+        import json, sys
+        import qualframe.cli.serve
+        before = "rich" in sys.modules
+        from qualframe.cli import output
+        output.console
+        print(json.dumps([before, "rich" in sys.modules, output.console is output.console]))
+    """)
+    assert json.loads(out) == [False, True, True]
+
+
 def test_the_lazy_paths_still_load_what_they_need() -> None:
     # the same libraries come in when a request needs them: a register search, a canonicalisation, a QR code
     out = _run("""

@@ -1,4 +1,8 @@
-"""Shared output helpers: JSON to stdout, errors to stderr with a non-zero exit code."""
+"""Shared output helpers: JSON to stdout, errors to stderr with a non-zero exit code.
+
+The Rich consoles (`console`, `err_console`) are made on first use: importing Rich costs ~45 ms, which
+`qualframe serve` would otherwise pay before its first answer for two plain lines.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,19 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+_consoles: dict[str, Any] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """`console` (stdout) and `err_console` (stderr), made on first use."""
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _consoles:
+        from rich.console import Console
+
+        _consoles[name] = Console(stderr=name == "err_console", soft_wrap=True)
+    return _consoles[name]
 
 
 def print_json(data: Any) -> None:
@@ -20,7 +33,7 @@ def print_json(data: Any) -> None:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    __getattr__("err_console").print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from qualframe.cli.output import console, fail, print_json
+from qualframe.cli.output import fail, print_json
 
 # Measured on the 2-core box (bench/bench_web.py, several runs): one worker serves cached JSON at
 # 9,000-22,000 req/s with p99 3-10 ms at 32 connections and answers its first request 0.9-1.7 s after
@@ -70,10 +70,11 @@ def serve(
     if json_out:
         print_json(summary)
     else:
-        console.print(f"qualframe serving on [bold]{summary['url']}[/] (API {summary['api']}, OpenAPI "
-                      f"{summary['api']}openapi.json)", highlight=False)
+        # plain click output: Rich is not imported before the first answer
+        typer.echo(f"qualframe serving on {typer.style(summary['url'], bold=True)} (API {summary['api']}, "
+                   f"OpenAPI {summary['api']}openapi.json)")
         state = "loaded" if result.loaded else "up to date"
-        console.print(f"database {shown_db}: framework {result.framework_id} {state}", highlight=False)
+        typer.echo(f"database {shown_db}: framework {result.framework_id} {state}")
     # The workers re-open the store from the environment; the schema and data are ready now.
     os.environ["QUALFRAME_DATABASE_URL"] = url
     os.environ["QUALFRAME_PREPARE"] = "0"
