@@ -1,6 +1,8 @@
 """Generated reasons in the page language: credential verification reasons (proof, validity, status) on /verify,
-the job-catalogue import's bad-row reasons on the job page, and the hand-off form's field errors, in Kazakh and
-Russian; the API answers keep exactly the English sentences they always gave (on SQLite and PostgreSQL)."""
+the job-catalogue import's bad-row reasons on the job page, the hand-off form's field errors, the accounts'
+invalid values (field and problem), a catalogue upload's whole-file errors and a decline's reason error on the
+error page, in Kazakh and Russian; the API answers keep exactly the English sentences (the same bytes) they
+always gave (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from certificates_helpers import assess, centre_with_programme, certify, kek_env
 from qualframe.catalogue import handoff
 from qualframe.interop import catalogue_io as cio
 from qualframe.web import i18n
+from qualframe.web.errors import error_json
 
 # --- credential verification --------------------------------------------------------------------------------
 
@@ -199,3 +202,165 @@ def test_decline_reason_errors_translate() -> None:
     assert field == "reason" and message == "at most 500 characters"
     assert message.render(i18n.translations("ru").gettext) == "не более 500 символов"
     assert message.render(i18n.translations("kk").gettext) == "ең көбі 500 таңба"
+
+
+# --- error pages: invalid account values, whole-file catalogue errors, a decline's reason -------------------------
+
+def _same_english_error(r: Any, status: int, message: str) -> None:
+    """The API's error answer is exactly the English one, byte for byte, as a plain string gave it."""
+    assert r.status_code == status, r.text
+    assert r.json()["error"]["message"] == message
+    assert r.content == error_json(status, message, r.json()["error"]["code"], r.json()["error"].get("details"))
+
+
+def _page_says(page: Any, status: int, sentence: str, english: str | None = None) -> None:
+    assert page.status_code == status, page.text[:500]
+    assert str(escape(sentence)) in page.text, sentence
+    if english is not None:
+        assert str(escape(english)) not in page.text, english
+
+
+EXPIRES_EN = "expires: 'forever': write a number and a unit m, h, d or w, e.g. 30d"
+EXPIRES_PAGE = {
+    "ru": "срок действия: 'forever': укажите число и единицу m, h, d или w (минуты, часы, дни, недели), например 30d",
+    "kk": "жарамдылық мерзімі: 'forever': санды және m, h, d немесе w бірлігін (минут, сағат, күн, апта) жазыңыз, "
+          "мысалы 30d",
+}
+NAME_PAGE = {"ru": "имя: не более 120 символов", "kk": "аты: ең көбі 120 таңба"}
+
+
+def test_invalid_account_values_on_the_page_in_its_language_and_english_in_the_api(make_client) -> None:
+    client = make_client()
+    store = client.app.state.qf.store
+    make_user(store, "admin@acme.kz", roles={"acme": ["admin"]})
+    token, _ = make_token(store, "admin@acme.kz", "acme")
+    auth = {"Authorization": f"Bearer {token}"}
+    _same_english_error(client.post("/api/v1/orgs/acme/tokens", headers=auth,
+                                    json={"email": "admin@acme.kz", "expires": "forever"}), 422, EXPIRES_EN)
+    _same_english_error(client.patch("/api/v1/orgs/acme", headers=auth, json={"names": {"xx": "Acme"}}), 422,
+                        "name: unknown language 'xx'")
+    _same_english_error(client.patch("/api/v1/orgs/acme", headers=auth, json={
+        "accreditation_number": "KZ-1", "accreditation_valid_from": "2024-01-01",
+        "accreditation_valid_to": "2030-01-01"}), 422,
+        "accreditation: only a recognition-centre has an accreditation")
+
+    assert web_login(client, "admin@acme.kz").status_code == 303
+    csrf = csrf_from(client.get("/orgs/acme").text)
+    form = {"email": "admin@acme.kz", "expires": "forever", "csrf_token": csrf}
+    for lang, sentence in EXPIRES_PAGE.items():
+        _page_says(client.post(f"/orgs/acme/tokens?lang={lang}", data=form), 422, sentence, EXPIRES_EN)
+        _page_says(client.post(f"/account?lang={lang}", data={"display_name": "Ә" * 150, "csrf_token": csrf}),
+                   422, NAME_PAGE[lang], "at most 120 characters")
+    _page_says(client.post("/orgs/acme/tokens?lang=en", data=form), 422, EXPIRES_EN)
+
+
+def test_invalid_values_keep_their_english_and_translate() -> None:
+    from qualframe.accounts import values
+
+    with pytest.raises(values.InvalidValue) as caught:
+        values.org_names({"kk": "А" * 301})
+    exc = caught.value
+    assert str(exc) == exc.text == "name.kk: at most 300 characters" and exc.field == "name.kk"
+    assert exc.text.render(i18n.translations("ru").gettext) == "имя.kk: не более 300 символов"
+    with pytest.raises(values.InvalidValue) as caught:
+        values.email("aliya@")
+    assert str(caught.value) == "email: 'aliya@' is not an email address"
+    assert caught.value.text.render(i18n.translations("kk").gettext) == (
+        "электрондық пошта: 'aliya@' — электрондық пошта мекенжайы емес")
+    with pytest.raises(values.InvalidValue) as caught:
+        values.role("boss")
+    assert str(caught.value) == "role: 'boss' is not one of admin, hr, developer, reviewer, assessor"
+    assert caught.value.text.render(i18n.translations("ru").gettext) == (
+        "роль: 'boss' не входит в число допустимых значений: admin, hr, developer, reviewer, assessor")
+
+
+UPLOADS = {  # file -> (the English API message, as it always was; the page's sentence in ru and kk)
+    ("c.csv", b""): ("c.csv: the file is empty", {"ru": "c.csv: файл пуст", "kk": "c.csv: файл бос"}),
+    ("c.xlsx", b"not a workbook"): (
+        "c.xlsx: the file is not a valid XLSX workbook (not a ZIP archive)",
+        {"ru": "c.xlsx: файл не является корректной книгой XLSX (это не ZIP-архив)",
+         "kk": "c.xlsx: файл жарамды XLSX жұмыс кітабы емес (ZIP архиві емес)"}),
+    ("c.csv", b"name,grade\nEngineer,G5\n"): (
+        f"c.csv: line 1: no 'title' or 'description' column; the header must name columns among "
+        f"{', '.join(cio.COLUMNS)} (download the template)",
+        {"ru": f"c.csv: строка 1: нет столбца 'title' или 'description'; в строке заголовка должны быть названия "
+               f"столбцов из списка: {', '.join(cio.COLUMNS)} (скачайте шаблон)",
+         "kk": f"c.csv: 1-жол: 'title' немесе 'description' бағаны жоқ; тақырып жолы мына бағандардың атауларын "
+               f"қамтуы керек: {', '.join(cio.COLUMNS)} (үлгіні жүктеп алыңыз)"}),
+}
+
+
+def test_whole_file_upload_errors_on_the_page_in_its_language_and_english_in_the_api(make_client) -> None:
+    client = make_client()
+    store = client.app.state.qf.store
+    make_user(store, "hr@acme.kz", roles={"acme": ["hr"]})
+    token, _ = make_token(store, "hr@acme.kz", "acme")
+    auth = {"Authorization": f"Bearer {token}"}
+    for (name, data), (english, _pages) in UPLOADS.items():
+        r = client.post("/api/v1/orgs/acme/catalogue", headers=auth, files={"file": (name, data, "text/csv")})
+        _same_english_error(r, 422, english)
+    web_login(client, "hr@acme.kz")
+    csrf = csrf_from(client.get("/orgs/acme/catalogue").text)
+    for (name, data), (english, pages) in UPLOADS.items():
+        for lang, sentence in pages.items():
+            page = client.post(f"/orgs/acme/catalogue?lang={lang}", files={"file": (name, data, "text/csv")},
+                               data={"csrf_token": csrf})
+            _page_says(page, 422, sentence, english)
+    from qualframe.store import catalogue as cat
+
+    with store.engine.connect() as conn:  # nothing of a refused file was imported
+        assert cat.latest_job(conn, "acme") is None
+
+
+def test_a_workbook_over_the_inflated_limit_is_refused_in_three_languages() -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from qualframe.interop.sheets import first_sheet
+
+    wb = Workbook()
+    wb.active.append(["title"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(cio.CatalogueFileError) as caught, first_sheet(buf.getvalue(), 100, cio.CatalogueFileError):
+        pass
+    message = caught.value.args[0]
+    assert str(message).startswith("the workbook inflates to ") and str(message).endswith(" bytes; at most 100")
+    size = message.params["size"]
+    assert message.render(i18n.translations("ru").gettext) == (
+        f"после распаковки книга занимает {size} байт; допускается не более 100")
+    assert message.render(i18n.translations("kk").gettext) == (
+        f"жұмыс кітабы архивтен шығарылғанда {size} байт болады; ең көбі 100 рұқсат етіледі")
+
+
+DECLINE_EN = "reason: control characters are not allowed"
+DECLINE_PAGE = {"ru": "причина: управляющие символы не допускаются",
+                "kk": "себебі: басқару таңбаларына рұқсат етілмейді"}
+
+
+def test_decline_reason_error_on_the_page_in_its_language_and_english_in_the_api(make_client, kek_env) -> None:  # noqa: F811
+    centre = centre_with_programme(make_client())
+    client, pid = centre["client"], centre["programme"]["id"]
+    import qualframe
+
+    row = qualframe.load().row("3.1-07")
+    sa = client.post("/api/v1/self-assessments", json={"row_id": row.id, "lang": "en",
+                                                        "ratings": {d.id: 2 for d in row.descriptors}}).json()
+    made = client.post(f"{sa['api_url']}/handoff", json={"programme_id": pid, "candidate_name": "Әлия Сәрсенбаева",
+                                                          "contact": "aliya@example.kz", "consent": True})
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"]
+    api = client.post(f"/api/v1/orgs/kazcert/assessment-requests/{rid}/decline",
+                      headers={"authorization": f"Bearer {centre['token']}"}, json={"reason": "no\x07place"})
+    _same_english_error(api, 422, DECLINE_EN)
+    assert api.json()["error"]["details"] == [{"field": "reason", "message": "control characters are not allowed"}]
+    assert web_login(client, "assessor@kazcert.kz").status_code == 303
+    csrf = csrf_from(client.get("/orgs/kazcert/assessment-requests").text)
+    url = f"/orgs/kazcert/assessment-requests/{rid}/decline"
+    for lang, sentence in DECLINE_PAGE.items():
+        _page_says(client.post(f"{url}?lang={lang}", data={"reason": "no\x07place", "csrf_token": csrf}), 422,
+                   sentence, DECLINE_EN)
+    _page_says(client.post(f"{url}?lang=en", data={"reason": "no\x07place", "csrf_token": csrf}), 422, DECLINE_EN)
+    # still new: a refused reason declines nothing
+    assert client.get("/orgs/kazcert/assessment-requests.json").json()["requests"][0]["state"] == "new"

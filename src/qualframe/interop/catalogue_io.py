@@ -75,7 +75,8 @@ ROW_REASONS = frozenset({_TOO_LONG, _NO_TEXT, _BAD_KEY, _BAD_OCCUPATION, _BAD_OK
 
 
 class CatalogueFileError(ValueError):
-    """The file as a whole cannot be read (nothing of it is imported); the message says why."""
+    """The file as a whole cannot be read (nothing of it is imported); the message (``args[0]``, a
+    :class:`Text` where it is ours) says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +138,10 @@ def position_key(department: str, title: str, description: str = "") -> str:
 def read_catalogue(data: bytes, filename: str = "") -> CatalogueFile:
     """Read an uploaded catalogue; raises CatalogueFileError when the file as a whole is unusable."""
     if len(data) > MAX_BYTES:
-        raise CatalogueFileError(f"the file is {len(data):,} bytes; at most {MAX_BYTES:,} bytes (5 MB) are accepted")
+        raise CatalogueFileError(Text(N_("the file is %(size)s bytes; at most %(limit)s bytes (5 MB) are accepted"),
+                                      size=f"{len(data):,}", limit=f"{MAX_BYTES:,}"))
     if not data.strip():
-        raise CatalogueFileError("the file is empty")
+        raise CatalogueFileError(Text(N_("the file is empty")))
     if is_xlsx(data, filename):
         return _read_xlsx(data)
     return _read_csv(data)
@@ -163,8 +165,9 @@ def _header_map(header: Sequence[Any]) -> tuple[dict[str, int], list[str]]:
 
 def _check_header(cols: Mapping[str, int], where: str) -> None:
     if "title" not in cols and "description" not in cols:
-        raise CatalogueFileError(f"{where}: no 'title' or 'description' column; the header must name columns "
-                                 f"among {', '.join(COLUMNS)} (download the template)")
+        raise CatalogueFileError(Text(N_("%(where)s: no 'title' or 'description' column; the header must name "
+                                         "columns among %(columns)s (download the template)"),
+                                      where=where, columns=", ".join(COLUMNS)))
 
 
 def _pick_delimiter(text: str) -> str:
@@ -186,10 +189,10 @@ def _read_csv(data: bytes) -> CatalogueFile:
     text, enc = decode(data, CatalogueFileError)
     delim = _pick_delimiter(text)
     out = CatalogueFile("csv", enc, delim)
-    header, rows = csv_table(text, delim, CatalogueFileError, empty="the file has no header line",
+    header, rows = csv_table(text, delim, CatalogueFileError, empty=Text(N_("the file has no header line")),
                              unreadable="line 1: {}")
     cols, out.ignored_columns = _header_map(header)
-    _check_header(cols, "line 1")
+    _check_header(cols, Text(N_("line %(line)s"), line=1))
     _collect(out, cols, rows)
     return out
 

@@ -12,7 +12,8 @@ the header and the row checks; this module only turns bytes into a header and nu
 * `first_sheet`: XLSX through openpyxl in read-only mode, first sheet, cached values; the archive's
   uncompressed size is checked first, so a zip bomb is refused before it is inflated.
 
-File-level problems are raised with the caller's error class (`error`), so each import keeps its own.
+File-level problems are raised with the caller's error class (`error`), so each import keeps its own; their
+messages are :class:`Text` (English in the API and the CLI, the page's language on a page).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from qualframe.model.messages import N_, Text
 
 ErrorFactory = Callable[[str], Exception]
 Row = tuple[int, Sequence[Any] | None, str | None]
@@ -46,8 +49,8 @@ def decode(data: bytes, error: ErrorFactory = ValueError) -> tuple[str, str]:
             try:
                 return data.decode(enc), enc
             except UnicodeDecodeError as exc:
-                raise error(f"the file starts with a {enc} byte-order mark but is not valid {enc} "
-                            f"(byte {exc.start})") from None
+                raise error(Text(N_("the file starts with a %(enc)s byte-order mark but is not valid %(enc)s "
+                                    "(byte %(byte)s)"), enc=enc, byte=exc.start)) from None
     # UTF-16 without a BOM first: its ASCII half is NUL bytes, which UTF-8 would accept
     sample = data[:4096]
     if len(sample) >= 4:
@@ -127,24 +130,27 @@ def first_sheet(data: bytes, max_inflated: int, error: ErrorFactory) -> Iterator
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             inflated = sum(i.file_size for i in z.infolist())
     except zipfile.BadZipFile:
-        raise error("the file is not a valid XLSX workbook (not a ZIP archive)") from None
+        raise error(Text(N_("the file is not a valid XLSX workbook (not a ZIP archive)"))) from None
     if inflated > max_inflated:
-        raise error(f"the workbook inflates to {inflated:,} bytes; at most {max_inflated:,}")
+        raise error(Text(N_("the workbook inflates to %(size)s bytes; at most %(limit)s"), size=f"{inflated:,}",
+                         limit=f"{max_inflated:,}"))
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise error(f"the workbook cannot be opened: {type(exc).__name__}: {str(exc)[:200]}") from None
+        raise error(Text(N_("the workbook cannot be opened: %(error)s"),  # openpyxl's own (English) words
+                         error=f"{type(exc).__name__}: {str(exc)[:200]}")) from None
     try:
         if not wb.worksheets:
-            raise error("the workbook has no sheet")
+            raise error(Text(N_("the workbook has no sheet")))
         ws = wb.worksheets[0]
         it = ws.iter_rows(values_only=True)
         header = next(it, None)
         if header is None:
-            raise error("the first sheet is empty")
-        yield Sheet(f"sheet {ws.title!r}, row 1", header, ((n, row, None) for n, row in enumerate(it, start=2)))
+            raise error(Text(N_("the first sheet is empty")))
+        yield Sheet(Text(N_("sheet %(title)s, row 1"), title=repr(ws.title)), header,
+                    ((n, row, None) for n, row in enumerate(it, start=2)))
     finally:
         wb.close()
 

@@ -349,7 +349,9 @@ def http_errors() -> Iterator[None]:
         yield
     except acc.AccountError as exc:
         raise ApiError(_KIND_STATUS.get(exc.kind, 400), exc.message) from exc
-    except (InvalidValue, PasswordError) as exc:
+    except InvalidValue as exc:
+        raise ApiError(422, exc.text) from exc  # str(exc) in English; the error page translates it
+    except PasswordError as exc:
         raise ApiError(422, str(exc)) from exc
     except HashingBusy as exc:
         raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from exc

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException
 
 from qualframe.accounts.policy import Principal
 from qualframe.catalogue import handoff
+from qualframe.model.messages import N_, Text
 from qualframe.store import accounts as acc
 from qualframe.store import assessment_requests as areq
 from qualframe.web import auth
@@ -57,7 +58,17 @@ def _noindex(resp: Response) -> Response:
 
 
 def _field_errors(exc: handoff.HandoffError) -> ApiError:
-    return ApiError(422, str(exc), details=[{"field": f, "message": m} for f, m in exc.errors])
+    return ApiError(422, _errors_text(exc), details=[{"field": f, "message": m} for f, m in exc.errors])
+
+
+def _errors_text(exc: handoff.HandoffError) -> str:
+    """``str(exc)``; a single field's error (a decline's reason) as a :class:`Text`, so the error page shows it
+    in the page's language while the API keeps the English."""
+    if len(exc.errors) != 1:
+        return str(exc)
+    [(field, message)] = exc.errors
+    label = Text(N_("reason")) if field == "reason" else field
+    return Text(N_("%(field)s: %(message)s"), field=label, message=message)
 
 
 async def _run(fn: Any, *args: Any) -> Any:

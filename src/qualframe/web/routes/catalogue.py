@@ -24,6 +24,7 @@ from qualframe.catalogue import careers, selfassess
 from qualframe.catalogue.placement import LOW_CONFIDENCE
 from qualframe.interop import catalogue_io as cio
 from qualframe.interop.common import UNOFFICIAL_NOTE
+from qualframe.model.messages import N_, Text
 from qualframe.store import accounts as acc
 from qualframe.store import assessment_requests as areq
 from qualframe.store import catalogue as cat
@@ -102,23 +103,26 @@ def _public_upload(upload: dict[str, Any] | None) -> dict[str, Any] | None:
 
 async def _read_upload(file: UploadFile | None) -> tuple[bytes, str]:
     if file is None:
-        raise ApiError(422, "no file: send the catalogue as the multipart field 'file' (CSV or XLSX)")
+        raise ApiError(422, Text(N_("no file: send the catalogue as the multipart field 'file' (CSV or XLSX)")))
     data = await file.read(cio.MAX_BYTES + 1)
     if len(data) > cio.MAX_BYTES:
-        raise ApiError(413, f"the file is larger than {cio.MAX_BYTES:,} bytes (5 MB)")
+        raise ApiError(413, Text(N_("the file is larger than %(limit)s bytes (5 MB)"), limit=f"{cio.MAX_BYTES:,}"))
     return data, file.filename or ""
 
 
 def _upload(request: Request, slug: str, p: Principal, data: bytes, filename: str) -> tuple[cat.Job, dict[str, Any]]:
     """Parse, then write positions and the job in one audited transaction, then enqueue the job."""
+    # the file's name, then why: English in the API, the page's language on the error page
+    named = filename or Text(N_("the file"))
     try:
         parsed = cio.read_catalogue(data, filename)
     except cio.CatalogueFileError as exc:
-        raise ApiError(422, f"{filename or 'the file'}: {exc}", "bad_file") from None
+        raise ApiError(422, Text(N_("%(field)s: %(message)s"), field=named, message=exc.args[0]),
+                       "bad_file") from None
     summary = parsed.summary()
     if not parsed.lines:
-        raise ApiError(422, f"{filename or 'the file'}: no usable row ({parsed.error_count} bad)", "bad_file",
-                       summary["errors"])
+        raise ApiError(422, Text(N_("%(field)s: %(message)s"), field=named, message=Text(
+            N_("no usable row (%(n)s bad)"), n=parsed.error_count)), "bad_file", summary["errors"])
     store = _store(request)
     with auth.http_errors(), acc.audited(store, auth.actor(request, p)) as tx:
         counts = cat.upsert_positions(tx, slug, parsed.lines, summary)
