@@ -97,6 +97,15 @@ def test_status_index_errors_keep_their_english_and_translate() -> None:
         "statusListIndex '-3' не является неотрицательным десятичным числом")
 
 
+def _member(make_client, email: str, role: str) -> tuple[Any, dict[str, str]]:
+    """A client of a fresh app and the API headers of `email`, a member of acme with `role`."""
+    client = make_client()
+    store = client.app.state.qf.store
+    make_user(store, email, roles={"acme": [role]})
+    token, _ = make_token(store, email, "acme")
+    return client, {"Authorization": f"Bearer {token}"}
+
+
 # --- the job catalogue ------------------------------------------------------------------------------------------
 
 CATALOGUE = ("key,title,description,department,grade,occupation_code,oked\n"
@@ -114,11 +123,7 @@ CATALOGUE_PAGE = {
 
 
 def test_bad_row_reasons_on_the_job_page_in_the_page_language(make_client) -> None:
-    client = make_client()
-    store = client.app.state.qf.store
-    make_user(store, "hr@acme.kz", roles={"acme": ["hr"]})
-    token, _ = make_token(store, "hr@acme.kz", "acme")
-    auth = {"Authorization": f"Bearer {token}"}
+    client, auth = _member(make_client, "hr@acme.kz", "hr")
     r = client.post("/api/v1/orgs/acme/catalogue", headers=auth, files={"file": ("c.csv", CATALOGUE, "text/csv")})
     assert r.status_code == 202, r.text
     assert r.json()["upload"]["errors"] == CATALOGUE_EN
@@ -230,11 +235,7 @@ NAME_PAGE = {"ru": "имя: не более 120 символов", "kk": "аты
 
 
 def test_invalid_account_values_on_the_page_in_its_language_and_english_in_the_api(make_client) -> None:
-    client = make_client()
-    store = client.app.state.qf.store
-    make_user(store, "admin@acme.kz", roles={"acme": ["admin"]})
-    token, _ = make_token(store, "admin@acme.kz", "acme")
-    auth = {"Authorization": f"Bearer {token}"}
+    client, auth = _member(make_client, "admin@acme.kz", "admin")
     _same_english_error(client.post("/api/v1/orgs/acme/tokens", headers=auth,
                                     json={"email": "admin@acme.kz", "expires": "forever"}), 422, EXPIRES_EN)
     _same_english_error(client.patch("/api/v1/orgs/acme", headers=auth, json={"names": {"xx": "Acme"}}), 422,
@@ -291,11 +292,7 @@ UPLOADS = {  # file -> (the English API message, as it always was; the page's se
 
 
 def test_whole_file_upload_errors_on_the_page_in_its_language_and_english_in_the_api(make_client) -> None:
-    client = make_client()
-    store = client.app.state.qf.store
-    make_user(store, "hr@acme.kz", roles={"acme": ["hr"]})
-    token, _ = make_token(store, "hr@acme.kz", "acme")
-    auth = {"Authorization": f"Bearer {token}"}
+    client, auth = _member(make_client, "hr@acme.kz", "hr")
     for (name, data), (english, _pages) in UPLOADS.items():
         r = client.post("/api/v1/orgs/acme/catalogue", headers=auth, files={"file": (name, data, "text/csv")})
         _same_english_error(r, 422, english)
@@ -308,7 +305,7 @@ def test_whole_file_upload_errors_on_the_page_in_its_language_and_english_in_the
             _page_says(page, 422, sentence, english)
     from qualframe.store import catalogue as cat
 
-    with store.engine.connect() as conn:  # nothing of a refused file was imported
+    with client.app.state.qf.store.engine.connect() as conn:  # nothing of a refused file was imported
         assert cat.latest_job(conn, "acme") is None
 
 

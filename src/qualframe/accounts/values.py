@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from qualframe.accounts.policy import ROLES
-from qualframe.model.messages import N_, Text
+from qualframe.model.messages import N_, Text, labelled
 
 LANGS = ("kk", "ru", "en")
 ORG_KINDS = ("employer", "recognition-centre", "standards-body", "education")
@@ -49,7 +49,7 @@ class InvalidValue(ValueError):
         base, _, lang_code = self.field.partition(".")  # name.kk: an organisation's name in one language
         label = Text(FIELD_LABELS[base]) if base in FIELD_LABELS else base
         field: str = Text(N_("%(field)s.%(lang)s"), field=label, lang=lang_code) if lang_code else label
-        return Text(N_("%(field)s: %(message)s"), field=field, message=self.message)
+        return labelled(field, self.message)
 
 
 def _not_one_of(value: str, allowed: Iterable[str]) -> Text:

@@ -17,10 +17,7 @@ import typer
 _consoles: dict[str, Any] = {}
 
 
-def __getattr__(name: str) -> Any:
-    """`console` (stdout) and `err_console` (stderr), made on first use."""
-    if name not in ("console", "err_console"):
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def _console(name: str) -> Any:
     if name not in _consoles:
         from rich.console import Console
 
@@ -28,12 +25,19 @@ def __getattr__(name: str) -> Any:
     return _consoles[name]
 
 
+def __getattr__(name: str) -> Any:
+    """`console` (stdout) and `err_console` (stderr), made on first use."""
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _console(name)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    __getattr__("err_console").print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    _console("err_console").print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -138,3 +138,9 @@ class Text(str):
             return gettext(self.msgid)
         return gettext(self.msgid) % {k: v.render(gettext) if isinstance(v, Text) else v
                                       for k, v in self.params.items()}
+
+
+def labelled(field: str, message: str) -> Text:
+    """"field: message" as a :class:`Text` (either part may itself be a :class:`Text`): the English error
+    line the API and the CLI give, translated part by part on a page."""
+    return Text(N_("%(field)s: %(message)s"), field=field, message=message)

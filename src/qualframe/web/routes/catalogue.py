@@ -24,7 +24,7 @@ from qualframe.catalogue import careers, selfassess
 from qualframe.catalogue.placement import LOW_CONFIDENCE
 from qualframe.interop import catalogue_io as cio
 from qualframe.interop.common import UNOFFICIAL_NOTE
-from qualframe.model.messages import N_, Text
+from qualframe.model.messages import N_, Text, labelled
 from qualframe.store import accounts as acc
 from qualframe.store import assessment_requests as areq
 from qualframe.store import catalogue as cat
@@ -117,12 +117,11 @@ def _upload(request: Request, slug: str, p: Principal, data: bytes, filename: st
     try:
         parsed = cio.read_catalogue(data, filename)
     except cio.CatalogueFileError as exc:
-        raise ApiError(422, Text(N_("%(field)s: %(message)s"), field=named, message=exc.args[0]),
-                       "bad_file") from None
+        raise ApiError(422, labelled(named, exc.args[0]), "bad_file") from None
     summary = parsed.summary()
     if not parsed.lines:
-        raise ApiError(422, Text(N_("%(field)s: %(message)s"), field=named, message=Text(
-            N_("no usable row (%(n)s bad)"), n=parsed.error_count)), "bad_file", summary["errors"])
+        raise ApiError(422, labelled(named, Text(N_("no usable row (%(n)s bad)"), n=parsed.error_count)),
+                       "bad_file", summary["errors"])
     store = _store(request)
     with auth.http_errors(), acc.audited(store, auth.actor(request, p)) as tx:
         counts = cat.upsert_positions(tx, slug, parsed.lines, summary)
