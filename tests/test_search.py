@@ -122,6 +122,18 @@ def test_one_megabyte_query_is_truncated_not_fatal() -> None:
     assert res["results"][0]["area"] == "3.1"
 
 
+def test_every_search_has_the_web_limit() -> None:
+    """One limit for the API, the pages, the CLI and the engine: a 1,000-character text, which the API
+    refuses, is cut by the engine at the same 500 characters, at a word boundary."""
+    from qualframe.web import views
+
+    assert views.MAX_QUERY_CHARS == engine.SEARCH_MAX_CHARS == 500
+    res = search("бағдарламалау тілі " * 53, limit=1)  # 1,007 characters
+    assert res["truncated"] is True
+    assert 300 < len(res["query"]) <= 500 and res["query"].endswith(("бағдарламалау", "тілі"))
+    assert search("бағдарламалау тілі " * 26, limit=1)["truncated"] is False  # 494 characters
+
+
 def test_mixed_scripts_emoji_and_surrogates() -> None:
     res = search("Python әзірлеуші 🙂 разработчик software\ud800", limit=3)
     assert len(res["results"]) == 3

@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from qualframe.cli.output import console, err_console, fail, print_json
 from qualframe.model import SourceSpan
+from qualframe.search.inputs import SEARCH_MAX_CHARS
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 JsonlOpt = Annotated[
@@ -107,7 +108,7 @@ def search(
 def _print_search(res: dict[str, Any]) -> None:
     lang = res["lang"]
     if res.get("truncated"):
-        console.print("[yellow]query truncated to 2,000 characters[/]")
+        console.print(f"[yellow]query truncated to {SEARCH_MAX_CHARS:,} characters (longer texts: qualframe match)[/]")
     if not res["results"]:
         console.print("no results")
         return

@@ -11,7 +11,7 @@ how many documents matched). ``w`` is ``LEX_WEIGHT`` when the encoder saw the wh
 encoder, while BM25 reads all of it). Both legs are computed for all ~200 descriptors; at this size a dense
 scan costs microseconds and avoids top-k truncation artefacts.
 
-Input policy: see :mod:`qualframe.search.inputs` (empty -> ValueError, > 2,000 characters -> cut,
+Input policy: see :mod:`qualframe.search.inputs` (empty -> ValueError, > 500 characters -> cut,
 ``"truncated": true``).
 """
 

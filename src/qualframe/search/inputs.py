@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-SEARCH_MAX_CHARS = 2_000
+# One limit for every search, web or CLI: the encoder sees 22 tokens of it whatever its length, and
+# BM25, language detection and transliteration read all of it, so the limit bounds their share (docs/LIMITS.md).
+# Longer texts (a vacancy, a job description) are for match.
+SEARCH_MAX_CHARS = 500
 MATCH_MAX_CHARS = 20_000
 
 _HAS_WORD = re.compile(r"[^\W_]")

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from qualframe.search.inputs import MATCH_MAX_CHARS
+
 Lang = Literal["kk", "ru", "en"]
 ColumnName = Literal["competences", "skills", "knowledge"]
 
@@ -286,7 +288,7 @@ class MatchOut(BaseModel):
 
 
 class MatchIn(BaseModel):
-    text: str = Field(min_length=1, max_length=20000, description="a job title or description, any language")
+    text: str = Field(min_length=1, max_length=MATCH_MAX_CHARS, description="a job title or description, any language")
     limit: int = Field(5, ge=1, le=20)
 
 

@@ -14,13 +14,14 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from qualframe.model import COLUMNS, Area, Descriptor, LevelRow, SourceSpan, lookup_oked
+from qualframe.search.inputs import MATCH_MAX_CHARS, SEARCH_MAX_CHARS
 from qualframe.web.catalog import Catalog, Snapshot
 from qualframe.web.compare import compare_rows
 from qualframe.web.errors import ApiError
 from qualframe.web.i18n import fmt_date, translations
 
-MAX_QUERY_CHARS = 500
-MAX_MATCH_CHARS = 20000
+MAX_QUERY_CHARS = SEARCH_MAX_CHARS
+MAX_MATCH_CHARS = MATCH_MAX_CHARS
 MAX_MATCH_GET_CHARS = 1500  # a job text in the URL (GET /match)
 MAX_URL_ID = 100  # longest id accepted in a URL path or query (the store keeps ids of at most 100 characters)
 URL_ID_PLAIN = 64  # codes up to this long (and URL-safe) appear as they are in URLs; others as url_id()
