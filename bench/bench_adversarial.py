@@ -7,13 +7,14 @@ over a few repeats are printed next to the target; the verdict takes each input'
 the shared machine's noise more than the code: the same 22 encoder tokens cost 30-47 ms between runs).
 
 Text section: ``match`` with 20,000 characters (its limit) and ``search`` with 500 characters (the limit
-of every search, web and CLI) of: one character repeated per script (Cyrillic, Kazakh letters, Latin, digits, CJK, Thai),
-no spaces, repeated separators, digit groups, mixed scripts, URL- and hash-like runs, long whitespace
-runs, "Zalgo" runs of combining marks, and the phrases that used to backtrack (``"9"*20000``,
-``"000 "*5000``, ``"а"*20000``, ASCII ``"a"*20000`` through the Latin-Kazakh transliteration,
-``"a-a-…"`` of 500 characters). A natural text of the same size is the reference. Targets on this
-2-core box: any match <= 200 ms, any search <= 50 ms. The encoder's share is printed apart: it is
-bounded by the token budget (40 + 16 tokens for match, 22 for search) and is most of the cost.
+of every search, web and CLI) of: one character repeated per script (Cyrillic, Kazakh letters, Latin,
+digits, CJK, Thai), no spaces, repeated separators, digit groups, mixed scripts, URL- and hash-like runs,
+long whitespace runs, "Zalgo" runs of combining marks, and the phrases that used to backtrack
+(``"9"*20000``, ``"000 "*5000``, ``"а"*20000``, ASCII ``"a"*20000`` through the Latin-Kazakh
+transliteration, ``"a-a-…"`` of 500 characters). A natural text of the same size is the reference.
+Targets on this 2-core box: any match <= 200 ms, any search <= 50 ms. The encoder's share is printed
+apart: it is bounded by the token budget (40 + 16 tokens for match, 22 for search) and is most of the
+cost.
 
 Web section: the same hostile texts through the API (CPU per request, handed straight to the ASGI app as
 uvicorn does), compare of two imported rows of 1,500 descriptors (target <= 200 ms), a 20,000-item CASE

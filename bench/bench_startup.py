@@ -1,15 +1,17 @@
 """`qualframe serve` startup: seconds from spawning the process to its first 200, fresh and existing database.
 
-Spawns `qualframe serve` on a free loopback port with a fresh temporary SQLite database (first run:
-schema, then the shipped framework is loaded), polls the home page `/` until it answers 200, and stops the
-server; then the same on the database that run left behind (nothing to migrate or load), once for `/` and
-once for an API answer (`/api/v1/frameworks/…/levels`). Each first answer is a real one of the full app
-(the routers it does not need are built after it, see ROUTERS in web/app.py). With $QUALFRAME_BENCH_PG_URL
-(an empty PostgreSQL database; its public schema is dropped and recreated) the same is measured on
-PostgreSQL too. Prints medians of `QUALFRAME_BENCH_REPEAT` runs (default 5). Targets (issue 8): fresh ≤ 2 s,
-existing ≤ 1 s. Next to the wall-clock time it prints the server's CPU seconds (user + system, from /proc)
-at its first 200, which other load on a shared machine disturbs less, and the machine's load average.
-`make bench` writes the package's bytecode first (as the install does); the first line says if it is there.
+Spawns `qualframe serve` on a free loopback port with a fresh temporary SQLite database (first run: schema,
+then the shipped framework is loaded), polls the home page `/` until it answers 200, and stops the server;
+then the same on the database that run left behind (nothing to migrate or load), once for `/` and once for an
+API answer (`/api/v1/frameworks/…/levels`). Each first answer is a real one of the full app (the routers it
+does not need are built after it, see ROUTERS in web/app.py). With $QUALFRAME_BENCH_PG_URL (an empty
+PostgreSQL database; its public schema is dropped and recreated) the same is measured on PostgreSQL too. After
+each run the stack's floor is timed the same way: bench/startup_floor.py, one table and one page on the same
+libraries, says what any start-up on them costs on this machine. Prints medians of `QUALFRAME_BENCH_REPEAT`
+runs (default 5). Targets (issue 8): fresh ≤ 2 s, existing ≤ 1 s. Next to the wall-clock time it prints the
+server's CPU seconds (user + system, from /proc) at its first 200, which other load on a shared machine
+disturbs less, and the machine's load average. `make bench` writes the package's bytecode first (as the
+install does); the first line says if it is there.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ PAGE = "/"
 API = "/api/v1/frameworks/kz-ict-sqf-2013/levels"
 # (database state, URL of the first request)
 CASES = (("fresh", PAGE), ("existing", PAGE), ("existing", API))
+FLOOR_CASE = "floor"
 CLI = [sys.executable, "-c", "from qualframe.cli import main; main()"]
+# the same libraries with one table and one page (bench/startup_floor.py): what the stack itself costs here
+FLOOR = [sys.executable, str(Path(__file__).resolve().parent / "startup_floor.py")]
 
 
 def _free_port() -> int:
@@ -51,16 +56,17 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def first_200(db: str, cwd: Path, path: str = PAGE, timeout: float = 60.0) -> tuple[float, float]:
-    """(wall seconds, server CPU seconds) from spawning `qualframe serve --db DB` to its first 200 answer
-    for `path`."""
+def first_200(db: str, cwd: Path, path: str = PAGE, timeout: float = 60.0, cli: list[str] = CLI
+              ) -> tuple[float, float]:
+    """(wall seconds, server CPU seconds) from spawning `CLI serve --db DB` (qualframe's by default) to its
+    first 200 answer for `path`."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}{path}"
     env = {k: v for k, v in os.environ.items() if k != "QUALFRAME_DATABASE_URL"}
     t0 = time.perf_counter()
     # its own process group, so that the run's engine workers (started after the first answer) are stopped
     # with it and do not eat into the next run's CPU
-    proc = subprocess.Popen([*CLI, "serve", "--db", db, "--port", str(port)], cwd=cwd, env=env,
+    proc = subprocess.Popen([*cli, "serve", "--db", db, "--port", str(port)], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         while time.perf_counter() - t0 < timeout:
@@ -108,18 +114,25 @@ def _report(backend: str, results: dict[tuple[str, str], list[tuple[float, float
         samples = [w for w, _ in runs]
         med = statistics.median(samples)
         cpu = statistics.median(c for _, c in runs)
+        spread = f"(min {min(samples):.2f}, max {max(samples):.2f}, n={len(samples)}; server CPU {cpu:.2f} s)"
+        if case == FLOOR_CASE:
+            print(f"  {'the stack':<10} one table, one page (bench/startup_floor.py): median {med:5.2f} s  {spread}  "
+                  f"the floor of any start-up on these libraries here", flush=True)
+            continue
         target = TARGETS[case]
         flag = "ok" if med <= target else "OVER TARGET"
         print(f"  {backend:<10} {case:<8} database, {'API' if path == API else 'page'}: median {med:5.2f} s  "
-              f"(min {min(samples):.2f}, max {max(samples):.2f}, n={len(samples)}; server CPU {cpu:.2f} s)  "
-              f"target ≤ {target:.0f} s  {flag}", flush=True)
+              f"{spread}  target ≤ {target:.0f} s  {flag}", flush=True)
     print(f"  (load average now {os.getloadavg()[0]:.1f})")
 
 
 def _run(db: str, cwd: Path, results: dict[tuple[str, str], list[tuple[float, float]]]) -> None:
-    """One fresh start on `db` (empty), then the starts on the database it left behind."""
+    """One fresh start on `db` (empty), then the starts on the database it left behind; then the stack's
+    floor on a database of its own (interleaved, so that a slow phase of the machine touches both alike)."""
     for case, path in CASES:
         results.setdefault((case, path), []).append(first_200(db, cwd, path))
+    if db.startswith("sqlite:"):
+        results.setdefault((FLOOR_CASE, PAGE), []).append(first_200(f"sqlite:///{cwd}/floor.db", cwd, cli=FLOOR))
 
 
 def _bytecode() -> str:
