@@ -1,8 +1,10 @@
 """Generated reasons in the page language: credential verification reasons (proof, validity, status) on /verify,
 the job-catalogue import's bad-row reasons on the job page, the hand-off form's field errors, the accounts'
-invalid values (field and problem), a catalogue upload's whole-file errors and a decline's reason error on the
-error page, in Kazakh and Russian; the API answers keep exactly the English sentences (the same bytes) they
-always gave (on SQLite and PostgreSQL)."""
+invalid values (field and problem), a catalogue upload's whole-file errors, a decline's reason error, the
+accounts' refusals (no such token, last admin, role held twice), password errors and refused state changes (a
+job's, a request's) on the error page, in Kazakh and Russian; the API answers keep exactly the English sentences
+(the same bytes) they always gave (on SQLite and PostgreSQL). The assessment results file's messages keep their
+English and translate."""
 
 from __future__ import annotations
 
@@ -336,7 +338,9 @@ DECLINE_PAGE = {"ru": "причина: управляющие символы н�
                 "kk": "себебі: басқару таңбаларына рұқсат етілмейді"}
 
 
-def test_decline_reason_error_on_the_page_in_its_language_and_english_in_the_api(make_client, kek_env) -> None:  # noqa: F811
+def _request_to_kazcert(make_client) -> tuple[Any, dict[str, str], int]:
+    """A fresh app where a person handed a self-assessment to the centre kazcert: its client, the centre's API
+    headers and the new request's id."""
     centre = centre_with_programme(make_client())
     client, pid = centre["client"], centre["programme"]["id"]
     import qualframe
@@ -347,9 +351,13 @@ def test_decline_reason_error_on_the_page_in_its_language_and_english_in_the_api
     made = client.post(f"{sa['api_url']}/handoff", json={"programme_id": pid, "candidate_name": "Әлия Сәрсенбаева",
                                                           "contact": "aliya@example.kz", "consent": True})
     assert made.status_code == 201, made.text
-    rid = made.json()["id"]
-    api = client.post(f"/api/v1/orgs/kazcert/assessment-requests/{rid}/decline",
-                      headers={"authorization": f"Bearer {centre['token']}"}, json={"reason": "no\x07place"})
+    return client, {"authorization": f"Bearer {centre['token']}"}, made.json()["id"]
+
+
+def test_decline_reason_error_on_the_page_in_its_language_and_english_in_the_api(make_client, kek_env) -> None:  # noqa: F811
+    client, centre_auth, rid = _request_to_kazcert(make_client)
+    api = client.post(f"/api/v1/orgs/kazcert/assessment-requests/{rid}/decline", headers=centre_auth,
+                      json={"reason": "no\x07place"})
     _same_english_error(api, 422, DECLINE_EN)
     assert api.json()["error"]["details"] == [{"field": "reason", "message": "control characters are not allowed"}]
     assert web_login(client, "assessor@kazcert.kz").status_code == 303
@@ -361,3 +369,167 @@ def test_decline_reason_error_on_the_page_in_its_language_and_english_in_the_api
     _page_says(client.post(f"{url}?lang=en", data={"reason": "no\x07place", "csrf_token": csrf}), 422, DECLINE_EN)
     # still new: a refused reason declines nothing
     assert client.get("/orgs/kazcert/assessment-requests.json").json()["requests"][0]["state"] == "new"
+
+
+# --- error pages: accounts' refusals, passwords, a refused state change; the assessment file's messages -------
+
+ORG_ERRORS = {  # the English API message, as it always was -> the page's sentence in ru and kk
+    "acme has no API token 999": {"ru": "у организации acme нет API-токена 999",
+                                  "kk": "acme ұйымында 999 нөмірлі API токені жоқ"},
+    "admin@acme.kz is the last admin of acme; add another admin first": {
+        "ru": "admin@acme.kz — последний администратор организации acme; сначала добавьте другого администратора",
+        "kk": "admin@acme.kz — acme ұйымының соңғы әкімшісі; алдымен басқа әкімші қосыңыз"},
+    "admin@acme.kz already has the role 'admin' in acme": {
+        "ru": "у пользователя admin@acme.kz уже есть роль 'admin' в организации acme",
+        "kk": "admin@acme.kz пайдаланушысының acme ұйымында 'admin' рөлі бұрыннан бар"},
+}
+PASSWORD_ERRORS = {
+    "the current password is not correct": (403, {"ru": "текущий пароль указан неверно",
+                                                  "kk": "ағымдағы құпиясөз қате"}),
+    "the password must have at least 10 characters": (422, {"ru": "пароль должен содержать не менее 10 символов",
+                                                            "kk": "құпиясөзде кемінде 10 таңба болуы керек"}),
+}
+
+
+def test_account_refusals_on_the_page_in_its_language_and_english_in_the_api(make_client) -> None:
+    from accounts_helpers import PASSWORD
+
+    client, auth = _member(make_client, "admin@acme.kz", "admin")
+    [me] = [m for m in client.get("/api/v1/orgs/acme/members", headers=auth).json()["members"]
+            if m["email"] == "admin@acme.kz"]
+    no_token, last, twice = list(ORG_ERRORS)
+    _same_english_error(client.delete("/api/v1/orgs/acme/tokens/999", headers=auth), 404, no_token)
+    _same_english_error(client.delete(f"/api/v1/orgs/acme/members/{me['user_id']}/roles/admin", headers=auth), 409,
+                        last)
+    _same_english_error(client.post("/api/v1/orgs/acme/members", headers=auth,
+                                    json={"email": "admin@acme.kz", "role": "admin"}), 409, twice)
+
+    assert web_login(client, "admin@acme.kz").status_code == 303
+    csrf = csrf_from(client.get("/orgs/acme").text)
+    for lang in ("ru", "kk"):
+        _page_says(client.post(f"/orgs/acme/tokens/999/revoke?lang={lang}", data={"csrf_token": csrf}), 404,
+                   ORG_ERRORS[no_token][lang], no_token)
+        _page_says(client.post(f"/orgs/acme/members/remove?lang={lang}",
+                               data={"user_id": me["user_id"], "role": "admin", "csrf_token": csrf}), 409,
+                   ORG_ERRORS[last][lang], last)
+        _page_says(client.post(f"/orgs/acme/members?lang={lang}",
+                               data={"email": "admin@acme.kz", "role": "admin", "csrf_token": csrf}), 409,
+                   ORG_ERRORS[twice][lang], twice)
+        forms = ({"current_password": "not my password", "new_password": "x" * 12},
+                 {"current_password": PASSWORD, "new_password": "short"})
+        for form, (english, (status, pages)) in zip(forms, PASSWORD_ERRORS.items(), strict=True):
+            _page_says(client.post(f"/account/password?lang={lang}", data={**form, "csrf_token": csrf}), status,
+                       pages[lang], english)
+    _page_says(client.post("/orgs/acme/tokens/999/revoke?lang=en", data={"csrf_token": csrf}), 404, no_token)
+    # nothing was changed: still the one administrator, with the same password
+    assert client.get("/api/v1/orgs/acme/members", headers=auth).json()["members"] == [me]
+    assert web_login(client, "admin@acme.kz").status_code == 303
+
+
+def test_password_errors_keep_their_english_and_translate() -> None:
+    from qualframe.accounts import passwords
+
+    for bad, english, ru, kk in (
+            (" " * 12, "the password must not be blank", "пароль не может состоять только из пробелов",
+             "құпиясөз тек бос орындардан тұрмауы керек"),
+            ("x" * 1025, "the password must have at most 1024 characters",
+             "пароль должен содержать не более 1024 символов", "құпиясөзде ең көбі 1024 таңба болуы керек")):
+        with pytest.raises(passwords.PasswordError) as caught:
+            passwords.check_policy(bad)
+        message = caught.value.args[0]
+        assert str(caught.value) == message == english
+        assert message.render(i18n.translations("ru").gettext) == ru
+        assert message.render(i18n.translations("kk").gettext) == kk
+
+
+def test_a_finished_job_and_a_decided_request_name_their_state_as_the_pages_label_it(make_client, kek_env) -> None:  # noqa: F811
+    # a job cancelled twice: the second time it is already cancelled (the job state label of the job page)
+    client, auth = _member(make_client, "hr@acme.kz", "hr")
+    job = client.post("/api/v1/orgs/acme/catalogue", headers=auth,
+                      files={"file": ("c.csv", CATALOGUE, "text/csv")}).json()["job"]
+    assert client.post(f"{job}/cancel", headers=auth).json()["state"] == "cancelled"
+    job_id = job.rsplit("/", 1)[1]
+    english = f"job {job_id} is already cancelled"
+    _same_english_error(client.post(f"{job}/cancel", headers=auth), 409, english)
+    web_login(client, "hr@acme.kz")
+    csrf = csrf_from(client.get("/orgs/acme/catalogue").text)
+    for lang, sentence in {"ru": f"задание {job_id} уже в состоянии «отменено»",
+                           "kk": f"{job_id} тапсырмасы қазірдің өзінде «тоқтатылды» күйінде"}.items():
+        _page_says(client.post(f"/orgs/acme/catalogue/jobs/{job_id}/cancel?lang={lang}", data={"csrf_token": csrf}),
+                   409, sentence, english)
+
+    # a declined request cannot be accepted (the request state labels of the centre's list)
+    client, centre_auth, rid = _request_to_kazcert(make_client)
+    api = f"/api/v1/orgs/kazcert/assessment-requests/{rid}"
+    assert client.post(f"{api}/decline", headers=centre_auth, json={"reason": "no place"}).status_code == 200
+    english = "a request that is declined cannot become accepted"
+    _same_english_error(client.post(f"{api}/accept", headers=centre_auth, json={}), 409, english)
+    assert web_login(client, "assessor@kazcert.kz").status_code == 303
+    csrf = csrf_from(client.get("/orgs/kazcert/assessment-requests").text)
+    for lang, sentence in {"ru": "заявку в состоянии «отклонена» нельзя перевести в состояние «принята»",
+                           "kk": "«қабылданбаған» күйіндегі өтінімді «қабылданған» күйіне ауыстыруға болмайды"}.items():
+        _page_says(client.post(f"/orgs/kazcert/assessment-requests/{rid}/accept?lang={lang}",
+                               data={"csrf_token": csrf}), 409, sentence, english)
+    assert client.get("/orgs/kazcert/assessment-requests.json").json()["requests"][0]["state"] == "declined"
+
+
+def test_an_unknown_state_label_stays_as_it_is() -> None:
+    from qualframe.model.messages import in_context
+
+    label = in_context("job state", "paused")
+    assert label == "paused" and label.render(i18n.translations("ru").gettext) == "paused"
+    assert in_context("job state", "done").render(i18n.translations("kk").gettext) == "аяқталды"
+
+
+ASSESSMENT_FILES = {  # file -> (the English message, as the CLI always printed it; the sentence in ru and kk)
+    b"": ("the file is empty", {"ru": "файл пуст", "kk": "файл бос"}),
+    b"name,date,assessors,d1\n": (
+        "line 1: missing column(s) d2 (the header must be name, date, assessors, iin, evidence, d1, d2; iin and "
+        "evidence are optional)",
+        {"ru": "строка 1: нет столбцов: d2 (строка заголовка должна быть такой: name, date, assessors, iin, "
+               "evidence, d1, d2; iin и evidence необязательны)",
+         "kk": "1-жол: мына бағандар жоқ: d2 (тақырып жолы мынадай болуы керек: name, date, assessors, iin, "
+               "evidence, d1, d2; iin және evidence міндетті емес)"}),
+    b"name,date,assessors,d1,d2,grade\n": (
+        "line 1: unknown column 'grade'; expected name, date, assessors, iin, evidence, d1, d2",
+        {"ru": "строка 1: неизвестный столбец 'grade'; ожидаются столбцы: name, date, assessors, iin, evidence, "
+               "d1, d2",
+         "kk": "1-жол: 'grade' бағаны белгісіз; күтілетін бағандар: name, date, assessors, iin, evidence, d1, d2"}),
+}
+
+
+def test_assessment_file_errors_keep_their_english_and_translate() -> None:
+    from qualframe.interop import assessment_io as aio
+
+    for data, (english, pages) in ASSESSMENT_FILES.items():
+        with pytest.raises(aio.AssessmentFileError) as caught:
+            aio.read_assessments(data, ["d1", "d2"], "r.csv")
+        message = caught.value.args[0]
+        assert str(caught.value) == message == english
+        for lang, sentence in pages.items():
+            assert message.render(i18n.translations(lang).gettext) == sentence
+
+
+def test_assessment_cell_errors_keep_their_english_and_translate() -> None:
+    from qualframe.interop import assessment_io as aio
+
+    sheet = aio.read_assessments("name,date,assessors,d1,d2\n"
+                                 "Әлия,15.13.2026,Ivanov,да,maybe\n"
+                                 ",tomorrow,Ivanov,1,\n".encode(), ["d1", "d2"], "r.csv")
+    assert not sheet.lines
+    got = {(e.line, e.field): e.message for e in sheet.errors}
+    assert {k: str(v) for k, v in got.items()} == {
+        (2, "date"): "'15.13.2026' is not a date: month must be in 1..12",
+        (2, "d2"): "'maybe' is not met (1, yes, иә, да, +) or not met (0, no, жоқ, нет, -)",
+        (3, "name"): "required",
+        (3, "date"): "'tomorrow' is not a date like 2026-01-15 or 15.01.2026",
+        (3, "d2"): "required (whether the descriptor was met)",
+    }
+    ru, kk = i18n.translations("ru").gettext, i18n.translations("kk").gettext
+    # Python's own words about an impossible date stay English inside the sentence
+    assert got[2, "date"].render(ru) == "'15.13.2026' не является датой: month must be in 1..12"
+    assert got[2, "d2"].render(kk) == ("'maybe' мәні «орындалды» (1, yes, иә, да, +) да, «орындалмады» "
+                                       "(0, no, жоқ, нет, -) да емес")
+    assert got[3, "name"].render(kk) == "міндетті"
+    assert got[3, "date"].render(ru) == "'tomorrow' не является датой вида 2026-01-15 или 15.01.2026"
+    assert got[3, "d2"].render(ru) == "обязательно (выполнен ли дескриптор)"

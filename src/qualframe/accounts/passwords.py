@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from qualframe.model.messages import N_, Text
+
 MIN_LENGTH = 10
 MAX_LENGTH = 1024  # bounds the hashing cost of hostile input
 
@@ -25,7 +27,8 @@ BUSY_WAIT = 10.0
 
 
 class PasswordError(ValueError):
-    """A password that does not meet the policy; the message says why (never the password)."""
+    """A password that does not meet the policy; the message (a :class:`Text`: English in the API and the CLI,
+    the page's language on a page) says why, never the password."""
 
 
 class HashingBusy(RuntimeError):
@@ -61,11 +64,11 @@ class Verified:
 def check_policy(password: str) -> None:
     """Raise PasswordError unless the password is acceptable."""
     if len(password) < MIN_LENGTH:
-        raise PasswordError(f"the password must have at least {MIN_LENGTH} characters")
+        raise PasswordError(Text(N_("the password must have at least %(n)s characters"), n=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise PasswordError(f"the password must have at most {MAX_LENGTH} characters")
+        raise PasswordError(Text(N_("the password must have at most %(n)s characters"), n=MAX_LENGTH))
     if password.strip() == "":
-        raise PasswordError("the password must not be blank")
+        raise PasswordError(Text(N_("the password must not be blank")))
 
 
 class _Slot:

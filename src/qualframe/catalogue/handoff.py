@@ -19,7 +19,7 @@ from typing import Any
 
 from qualframe.catalogue import selfassess
 from qualframe.model import Framework
-from qualframe.model.messages import N_, Text
+from qualframe.model.messages import N_, Text, in_context
 
 STATES: tuple[str, ...] = ("new", "accepted", "declined", "assessed")
 OPEN_STATES: tuple[str, ...] = ("new", "accepted")
@@ -51,7 +51,8 @@ class HandoffError(ValueError):
 
 
 class TransitionRefused(ValueError):
-    """The workflow does not allow this state change (the message names both states)."""
+    """The workflow does not allow this state change; the message (a :class:`Text`) names both states, as the
+    centre's list of requests labels them on a page."""
 
 
 def clean_name(value: Any) -> str:
@@ -122,7 +123,9 @@ def check_transition(current: str, new: str) -> None:
         raise HandoffError([("state", Text(N_("%(state)s is not one of %(states)s"), state=repr(new),
                                            states=", ".join(STATES)))])
     if new not in TRANSITIONS.get(current, frozenset()):
-        raise TransitionRefused(f"a request that is {current} cannot become {new}")
+        raise TransitionRefused(Text(N_("a request that is %(current)s cannot become %(new)s"),
+                                     current=in_context("request state", current),
+                                     new=in_context("request state", new)))
 
 
 def candidate_rows(fw: Framework, row_ids: Iterable[str]) -> list[str]:

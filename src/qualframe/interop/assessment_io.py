@@ -15,7 +15,8 @@ accepted for `name` and `date`):
 
 The encoding of a CSV is detected, and XLSX is opened, as for every spreadsheet import (`interop.sheets`).
 Every problem is reported with its line and field; a file-level problem (unreadable, a missing column) raises
-AssessmentFileError. The IIN is passed through untouched and never appears in a message.
+AssessmentFileError. The IIN is passed through untouched and never appears in a message. Messages are
+:class:`Text`: the English sentence in the CLI and the API, the page's language on a page.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 from qualframe.interop.common import strip_controls
 from qualframe.interop.sheets import Row, csv_table, decode, first_sheet, is_xlsx
+from qualframe.model.messages import N_, Text, labelled
 
 MAX_BYTES = 32 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -44,7 +46,8 @@ _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
 class AssessmentFileError(ValueError):
-    """The file as a whole cannot be read (nothing of it is imported); the message says why."""
+    """The file as a whole cannot be read (nothing of it is imported); the message (``args[0]``, a
+    :class:`Text` where it is ours) says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +88,10 @@ class AssessmentSheet:
 def read_assessments(data: bytes, descriptors: Sequence[str], filename: str = "") -> AssessmentSheet:
     """Parse a results file for a programme covering `descriptors`; AssessmentFileError when unusable."""
     if len(data) > MAX_BYTES:
-        raise AssessmentFileError(f"the file is {len(data):,} bytes; at most {MAX_BYTES:,} are accepted")
+        raise AssessmentFileError(Text(N_("the file is %(size)s bytes; at most %(limit)s are accepted"),
+                                       size=f"{len(data):,}", limit=f"{MAX_BYTES:,}"))
     if not data.strip():
-        raise AssessmentFileError("the file is empty")
+        raise AssessmentFileError(Text(N_("the file is empty")))
     if is_xlsx(data, filename):
         return _read_xlsx(data, descriptors)
     return _read_csv(data, descriptors)
@@ -109,16 +113,18 @@ def _columns(header: Sequence[Any], descriptors: Sequence[str], where: str) -> d
     for i, h in enumerate(header):
         n = _norm(h)
         if n in cols:
-            raise AssessmentFileError(f"{where}: column {n!r} appears twice")
+            raise AssessmentFileError(labelled(where, Text(N_("column %(column)s appears twice"), column=repr(n))))
         if n in known:
             cols[n] = i
         elif n:
-            raise AssessmentFileError(f"{where}: unknown column {strip_controls(str(h))[:60]!r}; expected "
-                                      f"{', '.join(template_header(descriptors))}")
+            raise AssessmentFileError(labelled(where, Text(
+                N_("unknown column %(column)s; expected %(header)s"), column=repr(strip_controls(str(h))[:60]),
+                header=", ".join(template_header(descriptors)))))
     missing = [c for c in (*REQUIRED, *descriptors) if c.casefold() not in cols]
     if missing:
-        raise AssessmentFileError(f"{where}: missing column(s) {', '.join(missing)} (the header must be "
-                                  f"{', '.join(template_header(descriptors))}; iin and evidence are optional)")
+        raise AssessmentFileError(labelled(where, Text(
+            N_("missing column(s) %(columns)s (the header must be %(header)s; iin and evidence are optional)"),
+            columns=", ".join(missing), header=", ".join(template_header(descriptors)))))
     return cols
 
 
@@ -126,9 +132,11 @@ def _read_csv(data: bytes, descriptors: Sequence[str]) -> AssessmentSheet:
     text, _enc = decode(data, AssessmentFileError)
     first = text.split("\n", 1)[0]
     delim = max(DELIMITERS, key=lambda d: (sum(_norm(h) in REQUIRED for h in first.split(d)), d == ","))
-    header, rows = csv_table(text, delim, AssessmentFileError, empty="line 1: no readable header (empty)",
+    first_line = Text(N_("line %(line)s"), line=1)
+    header, rows = csv_table(text, delim, AssessmentFileError,
+                             empty=labelled(first_line, Text(N_("no readable header (empty)"))),
                              unreadable="line 1: no readable header ({})")
-    cols = _columns(header, descriptors, "line 1")
+    cols = _columns(header, descriptors, first_line)
     out = AssessmentSheet("csv")
     _collect(out, cols, descriptors, rows)
     return out
@@ -156,11 +164,12 @@ def parse_date(value: str) -> date:
     """YYYY-MM-DD or DD.MM.YYYY (as Kazakh and Russian spreadsheets write it); ValueError otherwise."""
     m = _DMY.match(value)
     if not m and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError(f"{value[:30]!r} is not a date like 2026-01-15 or 15.01.2026")
+        raise ValueError(Text(N_("%(value)s is not a date like 2026-01-15 or 15.01.2026"), value=repr(value[:30])))
     try:
         return date(int(m[3]), int(m[2]), int(m[1])) if m else date.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a date: {exc}") from None
+        # Python's own (English) words say what is impossible about the date
+        raise ValueError(Text(N_("%(value)s is not a date: %(error)s"), value=repr(value), error=str(exc))) from None
 
 
 def parse_met(value: str) -> bool:
@@ -169,7 +178,8 @@ def parse_met(value: str) -> bool:
         return True
     if v in _NOT_MET:
         return False
-    raise ValueError(f"{value[:30]!r} is not met (1, yes, иә, да, +) or not met (0, no, жоқ, нет, -)")
+    raise ValueError(Text(N_("%(value)s is not met (1, yes, иә, да, +) or not met (0, no, жоқ, нет, -)"),
+                          value=repr(value[:30])))
 
 
 def _collect(out: AssessmentSheet, cols: dict[str, int], descriptors: Sequence[str], rows: Iterable[Row]) -> None:
@@ -182,7 +192,8 @@ def _collect(out: AssessmentSheet, cols: dict[str, int], descriptors: Sequence[s
             continue  # blank lines are not rows
         n += 1
         if n > MAX_ROWS:
-            raise AssessmentFileError(f"more than {MAX_ROWS:,} rows (line {line}); split the file")
+            raise AssessmentFileError(Text(N_("more than %(max)s rows (line %(line)s); split the file"),
+                                           max=f"{MAX_ROWS:,}", line=line))
         values = {c: _cell(row[i]) if i < len(row) else "" for c, i in cols.items()}
         raw_iin = row[cols["iin"]] if "iin" in cols and cols["iin"] < len(row) else None
         if isinstance(raw_iin, int | float) and not isinstance(raw_iin, bool):
@@ -190,24 +201,24 @@ def _collect(out: AssessmentSheet, cols: dict[str, int], descriptors: Sequence[s
         errors_before = out.error_count
         for c in REQUIRED:
             if not values[c]:
-                out.bad(line, c, "required")
+                out.bad(line, c, Text(N_("required")))
         day: date | None = None
         if values["date"]:
             try:
                 day = parse_date(values["date"])
             except ValueError as exc:
-                out.bad(line, "date", str(exc))
+                out.bad(line, "date", exc.args[0])
         evidence = values.get("evidence", "")
         results: dict[str, dict[str, Any]] = {}
         for d in descriptors:
             raw = values[d.casefold()]
             if not raw:
-                out.bad(line, d, "required (whether the descriptor was met)")
+                out.bad(line, d, Text(N_("required (whether the descriptor was met)")))
                 continue
             try:
                 results[d] = {"met": parse_met(raw), "evidence": evidence}
             except ValueError as exc:
-                out.bad(line, d, str(exc))
+                out.bad(line, d, exc.args[0])
         if out.error_count == errors_before and day is not None:
             out.lines.append(AssessmentLine(
                 line, values["name"], day, [a.strip() for a in values["assessors"].split(";") if a.strip()],

@@ -144,3 +144,25 @@ def labelled(field: str, message: str) -> Text:
     """"field: message" as a :class:`Text` (either part may itself be a :class:`Text`): the English error
     line the API and the CLI give, translated part by part on a page."""
     return Text(N_("%(field)s: %(message)s"), field=field, message=message)
+
+
+class _InContext(Text):
+    """A label translated the way ``pgettext(context, msgid)`` translates it (see :func:`in_context`)."""
+
+    context: str
+
+    def render(self, gettext: Callable[[str], str] | None = None) -> str:
+        if gettext is None:
+            return str(self)
+        key = f"{self.context}\x04{self.msgid}"  # how a compiled catalog keys a msgctxt entry
+        out = gettext(key)
+        return self.msgid if out == key else out
+
+
+def in_context(context: str, msgid: str) -> Text:
+    """`msgid` (e.g. a request's state, "declined") as a :class:`Text` that a page translates as its label
+    ``pgettext(context, msgid)``, so a sentence names a state the way the page's lists do. Not extracted: the
+    templates that show the label keep that msgctxt entry in the catalogs; an unknown label stays as it is."""
+    label = _InContext(msgid)
+    label.context = context
+    return label

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from qualframe.accounts import audit as chain
 from qualframe.accounts import tokens, values
 from qualframe.accounts.policy import Principal
+from qualframe.model.messages import N_, Text
 from qualframe.store.base import Base
 from qualframe.store.base import aware as _aware
 from qualframe.store.base import utcnow as _now
@@ -180,7 +181,8 @@ class AppSecretRow(Base):
 # --- records ----------------------------------------------------------------------------------------
 
 class AccountError(Exception):
-    """An operation that cannot be done; `kind` is not_found, conflict, invalid or forbidden."""
+    """An operation that cannot be done; `kind` is not_found, conflict, invalid or forbidden. `message` is
+    usually a :class:`Text`: the English sentence in the API and the CLI, the page's language on a page."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -350,7 +352,7 @@ def audited(store: Any, actor: Actor) -> Iterator[Tx]:
         head = conn.execute(select(AuditHeadRow.seq, AuditHeadRow.digest).where(AuditHeadRow.id == 1)
                             .with_for_update()).first()
         if head is None:
-            raise AccountError("invalid", "the audit chain head is missing; run the migrations")
+            raise AccountError("invalid", Text(N_("the audit chain head is missing; run the migrations")))
         yield Tx(conn, actor, (head.seq, head.digest))
 
 
@@ -400,7 +402,7 @@ def find_user(conn: Connection, email_or_id: str | int) -> User | None:
 def _need_user(conn: Connection, email_or_id: str | int) -> User:
     u = find_user(conn, email_or_id)
     if u is None:
-        raise AccountError("not_found", f"no user {email_or_id!r}")
+        raise AccountError("not_found", Text(N_("no user %(user)s"), user=repr(email_or_id)))
     return u
 
 
@@ -412,7 +414,7 @@ def create_user(tx: Tx, email: str, name: str | None = None, *, lang: str = "kk"
     values.lang(lang)
     pw_hash = _passwords().hash_password(password) if password is not None else None
     if tx.conn.execute(select(UserRow.id).where(UserRow.email_key == key)).first():
-        raise AccountError("conflict", f"a user with the email {addr!r} already exists")
+        raise AccountError("conflict", Text(N_("a user with the email %(email)s already exists"), email=repr(addr)))
     now = _now()
     uid = tx.conn.execute(insert(UserRow).values(
         email=addr, email_key=key, display_name=display, lang=lang, password_hash=pw_hash,
@@ -492,7 +494,7 @@ def find_org(conn: Connection, slug: str) -> Organisation | None:
 def need_org(conn: Connection, slug: str) -> Organisation:
     o = find_org(conn, slug)
     if o is None:
-        raise AccountError("not_found", f"no organisation {slug!r}")
+        raise AccountError("not_found", Text(N_("no organisation %(slug)s"), slug=repr(slug)))
     return o
 
 
@@ -533,7 +535,8 @@ def create_org(tx: Tx, slug: str, kind: str, names: dict[str, str], *, accredita
     n = values.org_names(names)
     acc = values.accreditation(accreditation_number, valid_from, valid_to, k)
     if find_org(tx.conn, s):
-        raise AccountError("conflict", f"an organisation with the slug {s!r} already exists")
+        raise AccountError("conflict", Text(N_("an organisation with the slug %(slug)s already exists"),
+                                            slug=repr(s)))
     now = _now()
     tx.conn.execute(insert(OrganisationRow).values(
         slug=s, names=n, kind=k, accreditation_number=acc["number"] if acc else None,
@@ -576,7 +579,8 @@ def add_member(tx: Tx, slug: str, email: str, role: str) -> Member:
     user = _need_user(tx.conn, email)
     held = roles_of(tx.conn, user.id).get(org.slug, frozenset())
     if r in held:
-        raise AccountError("conflict", f"{user.email} already has the role {r!r} in {org.slug}")
+        raise AccountError("conflict", Text(N_("%(email)s already has the role %(role)s in %(org)s"),
+                                            email=user.email, role=repr(r), org=org.slug))
     tx.conn.execute(insert(MembershipRow).values(org_id=org.id, user_id=user.id, role=r, created_at=_now()))
     tx.audit("member.add", "membership", f"{org.slug}/{user.id}", org=org.slug,
              before=_membership(org, user, held) if held else None,
@@ -591,9 +595,11 @@ def remove_member(tx: Tx, slug: str, user: str | int, role: str) -> None:
     u = _need_user(tx.conn, user)
     held = roles_of(tx.conn, u.id).get(org.slug, frozenset())
     if r not in held:
-        raise AccountError("not_found", f"{u.email} has no role {r!r} in {org.slug}")
+        raise AccountError("not_found", Text(N_("%(email)s has no role %(role)s in %(org)s"), email=u.email,
+                                             role=repr(r), org=org.slug))
     if r == "admin" and held and _admin_count(tx.conn, org) == 1:
-        raise AccountError("conflict", f"{u.email} is the last admin of {org.slug}; add another admin first")
+        raise AccountError("conflict", Text(N_("%(email)s is the last admin of %(org)s; add another admin first"),
+                                            email=u.email, org=org.slug))
     tx.conn.execute(delete(MembershipRow).where(MembershipRow.org_id == org.id, MembershipRow.user_id == u.id,
                                                 MembershipRow.role == r))
     tx.audit("member.remove", "membership", f"{org.slug}/{u.id}", org=org.slug,
@@ -643,18 +649,22 @@ def create_token(tx: Tx, email: str | int, slug: str, *, role: str | None = None
     user = _need_user(tx.conn, email)
     held = roles_of(tx.conn, user.id).get(org.slug, frozenset())
     if not held:
-        raise AccountError("invalid", f"{user.email} is not a member of {org.slug}")
+        raise AccountError("invalid", Text(N_("%(email)s is not a member of %(org)s"), email=user.email,
+                                           org=org.slug))
     if role is None:
         if len(held) != 1:
-            raise AccountError("invalid", f"{user.email} has several roles in {org.slug} "
-                                          f"({', '.join(sorted(held))}); choose one with --role")
+            raise AccountError("invalid", Text(N_("%(email)s has several roles in %(org)s (%(roles)s); choose one "
+                                                  "with --role"), email=user.email, org=org.slug,
+                                               roles=", ".join(sorted(held))))
         role = next(iter(held))
     values.role(role)
     if role not in held:
-        raise AccountError("invalid", f"{user.email} does not have the role {role!r} in {org.slug}")
+        raise AccountError("invalid", Text(N_("%(email)s does not have the role %(role)s in %(org)s"),
+                                           email=user.email, role=repr(role), org=org.slug))
     label = " ".join((name or "").split())[:100] or f"{role} token"
     if lifetime <= timedelta(0) or lifetime > timedelta(days=values.MAX_TOKEN_DAYS):
-        raise AccountError("invalid", f"a token lives between 1 minute and {values.MAX_TOKEN_DAYS} days")
+        raise AccountError("invalid", Text(N_("a token lives between 1 minute and %(days)s days"),
+                                           days=values.MAX_TOKEN_DAYS))
     secret, prefix = tokens.new_api_token()
     now = _now()
     tid = tx.conn.execute(insert(ApiTokenRow).values(
@@ -670,7 +680,7 @@ def create_token(tx: Tx, email: str | int, slug: str, *, role: str | None = None
 def revoke_token(tx: Tx, token_id: int) -> Token:
     before = get_token(tx.conn, token_id)
     if before is None:
-        raise AccountError("not_found", f"no API token {token_id}")
+        raise AccountError("not_found", Text(N_("no API token %(id)s"), id=token_id))
     if before.revoked_at is not None:
         return before
     tx.conn.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(revoked_at=_now()))

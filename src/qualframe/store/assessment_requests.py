@@ -292,7 +292,7 @@ def _move(tx: Tx, slug: str, request_id: int, state: str, **values: Any) -> tupl
     try:
         handoff.check_transition(before.state, state)
     except handoff.TransitionRefused as exc:
-        raise cs.CredentialStoreError("conflict", str(exc)) from None
+        raise cs.CredentialStoreError("conflict", exc.args[0]) from None  # a Text: the page translates it
     tx.conn.execute(update(AssessmentRequestRow).where(AssessmentRequestRow.id == before.id).values(
         state=state, decided_by=tx.actor.name, updated_at=_now(), **values))
     return before, get_request(tx.conn, slug, request_id)

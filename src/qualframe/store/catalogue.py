@@ -43,6 +43,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from qualframe.catalogue import grades
 from qualframe.catalogue.placement import LOW_CONFIDENCE, text_hash
 from qualframe.interop.catalogue_io import CatalogueLine
+from qualframe.model.messages import N_, in_context
+from qualframe.model.messages import Text as Sentence  # sqlalchemy has a Text too
 from qualframe.store.accounts import AccountError, Organisation, Tx, need_org
 from qualframe.store.base import Base
 from qualframe.store.base import aware as _aware
@@ -188,7 +190,9 @@ class Job:
 def _need_employer(conn: Connection, slug: str) -> Organisation:
     org = need_org(conn, slug)
     if org.kind != "employer":
-        raise AccountError("conflict", f"{slug} is a {org.kind}, not an employer: only employers keep a job catalogue")
+        raise AccountError("conflict", Sentence(
+            N_("%(org)s is a %(kind)s, not an employer: only employers keep a job catalogue"), org=slug,
+            kind=org.kind))
     return org
 
 
@@ -288,7 +292,7 @@ def _org_table() -> Any:
 def _need_job(conn: Connection, slug: str, job_id: int) -> Job:
     j = get_job(conn, slug, job_id)
     if j is None:
-        raise AccountError("not_found", f"{slug} has no placement job {job_id}")
+        raise AccountError("not_found", Sentence(N_("%(org)s has no placement job %(id)s"), org=slug, id=job_id))
     return j
 
 
@@ -302,7 +306,8 @@ def cancel_job(tx: Tx, slug: str, job_id: int) -> Job:
     """Ask a job to stop: a queued job is cancelled at once, a running one after its current batch."""
     job = _need_job(tx.conn, slug, job_id)
     if not job.active:
-        raise AccountError("conflict", f"job {job_id} is already {job.state}")
+        raise AccountError("conflict", Sentence(N_("job %(id)s is already %(state)s"), id=job_id,
+                                                state=in_context("job state", job.state)))
     values: dict[str, Any] = {"cancel_requested": True}
     if job.state == "queued":
         values.update(state="cancelled", finished_at=_now())
@@ -526,15 +531,17 @@ def decide(tx: Tx, slug: str, key: str, *, row: dict[str, Any], reason: str | No
     org = _need_employer(tx.conn, slug)
     r = tx.conn.execute(select(PositionRow).where(PositionRow.org_id == org.id, PositionRow.key == key)).first()
     if r is None:
-        raise AccountError("not_found", f"{slug} has no position {key!r}")
+        raise AccountError("not_found", Sentence(N_("%(org)s has no position %(key)s"), org=slug, key=repr(key)))
     reason = (reason or "").strip() or None
     if reason and len(reason) > MAX_REASON:
-        raise AccountError("invalid", f"the reason is {len(reason)} characters long; at most {MAX_REASON}")
+        raise AccountError("invalid", Sentence(N_("the reason is %(length)s characters long; at most %(max)s"),
+                                               length=len(reason), max=MAX_REASON))
     suggested = {s["row_id"]: s for s in (r.suggestions or [])}
     source = "accepted" if row["row_id"] in suggested else "overridden"
     if source == "overridden" and not reason:
-        raise AccountError("invalid", f"{row['row_id']} is not among the suggestions for {key!r}: "
-                                      "choosing another row needs a reason")
+        raise AccountError("invalid", Sentence(
+            N_("%(row)s is not among the suggestions for %(key)s: choosing another row needs a reason"),
+            row=row["row_id"], key=repr(key)))
     confidence = suggested[row["row_id"]]["confidence"] if source == "accepted" else None
     before = _position(r)["decision"]
     now = _now()
@@ -587,7 +594,8 @@ def set_pay_bands(tx: Tx, slug: str, bands: dict[str, str | None]) -> dict[str, 
     for row_id, band in bands.items():
         band = (band or "").strip()
         if len(band) > 50:
-            raise AccountError("invalid", f"pay band for {row_id} is longer than 50 characters")
+            raise AccountError("invalid", Sentence(N_("pay band for %(row)s is longer than %(n)s characters"),
+                                                   row=row_id, n=50))
         tx.conn.execute(PayBandRow.__table__.delete().where(PayBandRow.org_id == org.id, PayBandRow.row_id == row_id))
         if band:
             tx.conn.execute(insert(PayBandRow).values(org_id=org.id, row_id=row_id, band=band))

@@ -352,6 +352,6 @@ def http_errors() -> Iterator[None]:
     except InvalidValue as exc:
         raise ApiError(422, exc.text) from exc  # str(exc) in English; the error page translates it
     except PasswordError as exc:
-        raise ApiError(422, str(exc)) from exc
+        raise ApiError(422, exc.args[0]) from exc  # a Text: English in the API, translated on the error page
     except HashingBusy as exc:
         raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from exc

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from qualframe.accounts import values
 from qualframe.accounts.policy import ROLES, Principal
+from qualframe.model.messages import N_, Text
 from qualframe.store import accounts as acc
 from qualframe.web import auth
 from qualframe.web.http import ERRORS, json_response, qf, render, wants_json
@@ -170,7 +171,7 @@ def account_password(request: Request, p: Annotated[Principal, auth.require("acc
     store = _store(request)
     with auth.http_errors():
         if p.user_id is None or not acc.check_password(store, p.user_id, current_password):
-            raise acc.AccountError("forbidden", "the current password is not correct")
+            raise acc.AccountError("forbidden", Text(N_("the current password is not correct")))
         with acc.audited(store, auth.actor(request, p)) as tx:
             acc.set_password(tx, p.user_id, new_password, keep_session=p.session_digest)
     return RedirectResponse("/account?done=password", status_code=303)
@@ -199,7 +200,7 @@ def _own_token(request: Request, p: Principal, token_id: int) -> acc.Token:
     with _store(request).engine.connect() as conn:
         t = acc.get_token(conn, token_id)
     if t is None or t.user_id != p.user_id:
-        raise acc.AccountError("not_found", f"you have no API token {token_id}")
+        raise acc.AccountError("not_found", Text(N_("you have no API token %(id)s"), id=token_id))
     return t
 
 

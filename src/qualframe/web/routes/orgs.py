@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from qualframe.accounts import policy, values
 from qualframe.accounts.policy import ROLES, Principal
+from qualframe.model.messages import N_, Text
 from qualframe.store import accounts as acc
 from qualframe.store import credentials as cstore
 from qualframe.web import auth
@@ -110,7 +111,7 @@ def _org_token(request: Request, slug: str, token_id: int) -> acc.Token:
     with _store(request).engine.connect() as conn:
         t = acc.get_token(conn, token_id)
     if t is None or t.org != slug:
-        raise acc.AccountError("not_found", f"{slug} has no API token {token_id}")
+        raise acc.AccountError("not_found", Text(N_("%(org)s has no API token %(id)s"), org=slug, id=token_id))
     return t
 
 
