@@ -2,9 +2,10 @@
 the job-catalogue import's bad-row reasons on the job page, the hand-off form's field errors, the accounts'
 invalid values (field and problem), a catalogue upload's whole-file errors, a decline's reason error, the
 accounts' refusals (no such token, last admin, role held twice), password errors and refused state changes (a
-job's, a request's) on the error page, in Kazakh and Russian; the API answers keep exactly the English sentences
-(the same bytes) they always gave (on SQLite and PostgreSQL). The assessment results file's messages keep their
-English and translate."""
+job's, a request's), the centre's refusals (certificate status, accreditation, assessment date, closed or
+missing requests), the standards' refusals and a too long grade list on the pages, in Kazakh and Russian; the API
+answers keep exactly the English sentences (the same bytes) they always gave (on SQLite and PostgreSQL). The
+assessment results file's messages keep their English and translate."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from accounts_helpers import csrf_from, make_token, make_user, web_login
 from certificates_helpers import assess, centre_with_programme, certify, kek_env  # noqa: F401
 from qualframe.catalogue import handoff
 from qualframe.interop import catalogue_io as cio
+from qualframe.model.messages import N_, Text
 from qualframe.web import i18n
 from qualframe.web.errors import error_json
 
@@ -533,3 +535,161 @@ def test_assessment_cell_errors_keep_their_english_and_translate() -> None:
     assert got[3, "name"].render(kk) == "міндетті"
     assert got[3, "date"].render(ru) == "'tomorrow' не является датой вида 2026-01-15 или 15.01.2026"
     assert got[3, "d2"].render(ru) == "обязательно (выполнен ли дескриптор)"
+
+
+# --- error pages: the centre's certificates and assessments, hand-off requests, standards, grades --------------
+
+def test_certificate_refusals_on_the_centre_pages_in_their_language_and_english_in_the_api(make_client,
+                                                                                           kek_env) -> None:  # noqa: F811
+    from certificates_helpers import bearer
+
+    centre = centre_with_programme(make_client())
+    client, token = centre["client"], centre["token"]
+    number = certify(client, token, assess(client, token, centre["programme"])).json()["number"]
+    api = f"/api/v1/orgs/kazcert/certificates/{number}/status"
+    assert client.post(api, headers=bearer(token), json={"action": "revoke", "reason": "fraud"}).status_code == 200
+    revoked = f"certificate {number} is already revoked (revocation is final)"
+    _same_english_error(client.post(api, headers=bearer(token), json={"action": "suspend", "reason": "x"}), 409,
+                        revoked)
+    missing = "no certificate KAZCERT-2026-999999 of kazcert"
+    _same_english_error(client.post("/api/v1/orgs/kazcert/certificates/KAZCERT-2026-999999/status",
+                                    headers=bearer(token), json={"action": "revoke", "reason": "x"}), 404, missing)
+    future = "assessed_on: a date, not in the future"
+    body = {"programme_id": centre["programme"]["id"], "candidate_name": "Әлия Сәрсенбаева",
+            "assessed_on": "2999-01-01", "assessors": ["Бекзат Оразов"], "results": {}}
+    _same_english_error(client.post("/api/v1/orgs/kazcert/assessments", headers=bearer(token), json=body), 422,
+                        future)
+
+    assert web_login(client, "assessor@kazcert.kz").status_code == 303
+    csrf = csrf_from(client.get("/orgs/kazcert/assessments/new").text)
+    form = {"programme_id": str(centre["programme"]["id"]), "candidate_name": "Әлия Сәрсенбаева",
+            "assessed_on": "2999-01-01", "assessors": "Бекзат Оразов", "csrf_token": csrf,
+            **{f"met-{d}": "met" for ids in centre["programme"]["descriptors"].values() for d in ids}}
+    pages = {"ru": (f"сертификат {number} уже отозван (отзыв окончателен)",
+                    "у организации kazcert нет сертификата KAZCERT-2026-999999",
+                    "укажите дату не позднее сегодняшнего дня"),
+             "kk": (f"{number} сертификаты бұрын кері қайтарып алынған (кері қайтарып алу түпкілікті)",
+                    "kazcert ұйымында KAZCERT-2026-999999 сертификаты жоқ", "бүгіннен кеш емес күнді көрсетіңіз")}
+    for lang, (again, none, date_error) in pages.items():
+        _page_says(client.post(f"/orgs/kazcert/certificates/{number}/status?lang={lang}",
+                               data={"action": "suspend", "reason": "again", "csrf_token": csrf}), 409, again, revoked)
+        _page_says(client.post(f"/orgs/kazcert/certificates/KAZCERT-2026-999999/status?lang={lang}",
+                               data={"action": "revoke", "reason": "x", "csrf_token": csrf}), 404, none, missing)
+        _page_says(client.post(f"/orgs/kazcert/assessments?lang={lang}", data=form), 422, date_error,
+                   "a date, not in the future")
+    _page_says(client.post(f"/orgs/kazcert/certificates/{number}/status?lang=en",
+                           data={"action": "suspend", "reason": "again", "csrf_token": csrf}), 409, revoked)
+    from qualframe.store import credentials as cs
+
+    with centre["store"].engine.connect() as conn:  # nothing was recorded from the refused form
+        assert len(cs.list_assessments(conn, "kazcert")) == 1
+
+
+def test_request_refusals_on_the_centre_pages_in_their_language_and_english_in_the_api(make_client,
+                                                                                       kek_env) -> None:  # noqa: F811
+    client, centre_auth, rid = _request_to_kazcert(make_client)
+    missing = "kazcert has no assessment request 999"
+    _same_english_error(client.post("/api/v1/orgs/kazcert/assessment-requests/999/accept", headers=centre_auth,
+                                    json={}), 404, missing)
+    assert client.post(f"/api/v1/orgs/kazcert/assessment-requests/{rid}/decline", headers=centre_auth,
+                       json={"reason": "no place"}).status_code == 200
+    assert web_login(client, "assessor@kazcert.kz").status_code == 303
+    csrf = csrf_from(client.get("/orgs/kazcert/assessment-requests").text)
+    declined = f"request {rid} is declined: no assessment starts from it"
+    pages = {"ru": ("у организации kazcert нет заявки на оценку 999",
+                    f"заявка {rid} в состоянии «отклонена»: начать по ней оценку нельзя"),
+             "kk": ("kazcert ұйымында 999 нөмірлі бағалауға өтінім жоқ",
+                    f"{rid} нөмірлі өтінім «қабылданбаған» күйінде: ол бойынша бағалауды бастауға болмайды")}
+    for lang, (none, closed) in pages.items():
+        _page_says(client.post(f"/orgs/kazcert/assessment-requests/999/accept?lang={lang}",
+                               data={"csrf_token": csrf}), 404, none, missing)
+        _page_says(client.get(f"/orgs/kazcert/assessments/new?request={rid}&lang={lang}"), 409, closed, declined)
+    _page_says(client.get(f"/orgs/kazcert/assessments/new?request={rid}&lang=en"), 409, declined)
+
+
+def test_an_accreditation_refusal_names_its_reason_in_the_page_language(make_client, kek_env) -> None:  # noqa: F811
+    from datetime import date
+
+    from certificates_helpers import make_centre, make_programme
+
+    client = make_client()
+    token = make_centre(client.app.state.qf.store, "late", valid_from=date(2026, 2, 1))
+    before = assess(client, token, make_programme(client, token, slug="late"), slug="late", on="2026-01-15")
+    english = ("late is not accredited on the assessment date 2026-01-15 (accreditation KZ-RC-LATE starts "
+               "2026-02-01, after 2026-01-15): no certificate")
+    _same_english_error(certify(client, token, before, slug="late"), 403, english)
+    assert web_login(client, "assessor@late.kz").status_code == 303
+    url = f"/orgs/late/assessments/{before['id']}"
+    csrf = csrf_from(client.get(url).text)
+    for lang, (sentence, reason) in {
+            "ru": ("организация late не аккредитована на дату оценки 2026-01-15 (", "): сертификат не выдаётся"),
+            "kk": ("late ұйымы бағалау күнінде (2026-01-15) аккредиттелмеген (", "): сертификат берілмейді")}.items():
+        page = client.post(f"{url}/certificate?lang={lang}", data={"csrf_token": csrf, "holder_consent": "masked"})
+        _page_says(page, 403, sentence, english)
+        assert str(escape(reason)) in page.text
+        assert "starts 2026-02-01" not in page.text  # the nested reason is translated too
+
+
+def test_a_recognition_error_keeps_its_english_and_translates_its_message() -> None:
+    from qualframe.credentials import recognition as rec
+
+    err = rec.RecognitionError("assessed_on", Text(N_("a date, not in the future")))
+    assert str(err) == "assessed_on: a date, not in the future" and err.field == "assessed_on"
+    assert err.args[0].render(i18n.translations("ru").gettext) == (
+        "assessed_on: укажите дату не позднее сегодняшнего дня")
+    plain = rec.RecognitionError("assessors", "plain text stays as it is")
+    assert plain.args[0].render(i18n.translations("kk").gettext) == "assessors: plain text stays as it is"
+
+
+def test_standards_refusals_in_the_page_language_and_english_in_the_api(make_client) -> None:
+    from qualframe.standards import workflow as W
+
+    client, auth = _member(make_client, "dev@acme.kz", "developer")
+    made = client.post("/api/v1/standards/acme", headers=auth, json={"name": {"kk": "Бағдарламалау"}})
+    assert made.status_code == 201, made.text
+    sid = made.json()["sid"]
+    english = "version 1 is draft; a new version starts from a published one (edit the current draft instead)"
+    _same_english_error(client.post(f"/api/v1/standards/acme/{sid}/versions", headers=auth), 409, english)
+    with pytest.raises(W.WorkflowError) as caught:
+        W.check_transition("return", "published")
+    message = caught.value.message
+    assert message == "cannot return a version that is published (only from in review or approved)"
+    assert message.render(i18n.translations("ru").gettext) == (
+        "нельзя вернуть на доработку версию в статусе «опубликован» (допускается только из статуса: на рассмотрении "
+        "или утверждён)")
+    assert message.render(i18n.translations("kk").gettext) == (
+        "«жарияланған» күйіндегі нұсқаны жобаға қайтаруға болмайды (тек мына күйден рұқсат етіледі: қарауда немесе "
+        "бекітілген)")
+
+    unpublished = f"standard '{sid}' has no published version"
+    _same_english_error(client.get(f"/api/v1/standards/acme/{sid}"), 404, unpublished)
+    for lang, sentence in {"ru": f"у стандарта '{sid}' нет опубликованной версии",
+                           "kk": f"'{sid}' стандартының жарияланған нұсқасы жоқ"}.items():
+        _page_says(client.get(f"/standards/acme/{sid}?lang={lang}"), 404, sentence, unpublished)
+    web_login(client, "dev@acme.kz")
+    no_version = f"no version 7 of standard '{sid}'"
+    for lang, sentence in {"ru": f"у стандарта '{sid}' нет версии 7",
+                           "kk": f"'{sid}' стандартының 7-нұсқасы жоқ"}.items():
+        _page_says(client.get(f"/standards/acme/{sid}?version=7&lang={lang}"), 404, sentence, no_version)
+    _page_says(client.get(f"/standards/acme/{sid}?version=7&lang=en"), 404, no_version)
+
+
+def test_too_many_grades_on_the_page_in_its_language(make_client) -> None:
+    from qualframe.catalogue import grades
+
+    english = f"{grades.MAX_GRADES + 1} grades; at most {grades.MAX_GRADES}"
+    lines = "\n".join(f"G{i}" for i in range(grades.MAX_GRADES + 1))
+    with pytest.raises(ValueError) as caught:
+        grades.normalise_grade_list(lines.splitlines())
+    assert str(caught.value) == english
+    client, _auth = _member(make_client, "hr@acme.kz", "hr")
+    web_login(client, "hr@acme.kz")
+    csrf = csrf_from(client.get("/orgs/acme/catalogue/pay-bands").text)
+    for lang, sentence in {"ru": f"грейдов: {grades.MAX_GRADES + 1}; допускается не более {grades.MAX_GRADES}",
+                           "kk": f"грейдтер саны: {grades.MAX_GRADES + 1}; ең көбі {grades.MAX_GRADES} рұқсат "
+                                 f"етіледі"}.items():
+        _page_says(client.post(f"/orgs/acme/catalogue/pay-bands?lang={lang}",
+                               data={"grade_order": lines, "csrf_token": csrf}), 422, sentence, english)
+    _page_says(client.post("/orgs/acme/catalogue/pay-bands?lang=en", data={"grade_order": lines, "csrf_token": csrf}),
+               422, english)
+    assert client.get("/api/v1/orgs/acme/pay-bands", headers=_auth).json()["grade_order"] == []

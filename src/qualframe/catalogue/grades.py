@@ -18,12 +18,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qualframe.model.messages import N_, Text
+
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MAX_GRADES = 200
 
 
 def normalise_grade_list(grades: Sequence[str]) -> list[str]:
-    """The organisation's grades, lowest first: trimmed, blanks and repeats dropped (ValueError if too many)."""
+    """The organisation's grades, lowest first: trimmed, blanks and repeats dropped (ValueError if too many,
+    its argument a :class:`Text`)."""
     out: list[str] = []
     seen: set[str] = set()
     for g in grades:
@@ -32,7 +35,7 @@ def normalise_grade_list(grades: Sequence[str]) -> list[str]:
             seen.add(g.casefold())
             out.append(g[:50])
     if len(out) > MAX_GRADES:
-        raise ValueError(f"{len(out)} grades; at most {MAX_GRADES}")
+        raise ValueError(Text(N_("%(n)s grades; at most %(max)s"), n=len(out), max=MAX_GRADES))
     return out
 
 

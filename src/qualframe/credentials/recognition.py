@@ -23,7 +23,7 @@ from qualframe.credentials.openbadge import (
     IssuerProfile,
     build_credential,
 )
-from qualframe.model.messages import N_, Text
+from qualframe.model.messages import N_, Text, labelled
 
 METHODS = ("test", "practical", "portfolio", "interview")
 COLUMNS = ("competences", "skills", "knowledge")
@@ -34,10 +34,11 @@ _NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,63}-(\d{4})-(\d{6,})$")
 
 
 class RecognitionError(ValueError):
-    """Input that cannot make a programme, an assessment or a certificate; `field` names where."""
+    """Input that cannot make a programme, an assessment or a certificate; `field` names where. The argument is
+    "field: message" as a :class:`Text`, so a page shows a translated `message` (the API keeps the English)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(labelled(field, message))
         self.field = field
         self.message = message
 

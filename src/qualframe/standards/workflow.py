@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qualframe.model.messages import N_, Text, in_context
+
 STATES = ("draft", "in_review", "approved", "published")
 EDITABLE = frozenset({"draft"})
 COMMENTABLE = frozenset({"draft", "in_review"})
@@ -33,7 +35,8 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 class WorkflowError(Exception):
-    """A step that is not allowed now; `kind` is conflict (wrong state) or forbidden (wrong person)."""
+    """A step that is not allowed now; `kind` is conflict (wrong state) or forbidden (wrong person). `message` is
+    a :class:`Text` naming states as the standards pages label them: English in the API, translated on a page."""
 
     def __init__(self, message: str, kind: str = "conflict") -> None:
         super().__init__(message)
@@ -41,28 +44,52 @@ class WorkflowError(Exception):
         self.kind = kind
 
 
+# one sentence per step: the verb cannot be a parameter in Kazakh or Russian
+_CANNOT = {
+    "submit": N_("cannot submit a version that is %(status)s (only from %(sources)s)"),
+    "return": N_("cannot return a version that is %(status)s (only from %(sources)s)"),
+    "approve": N_("cannot approve a version that is %(status)s (only from %(sources)s)"),
+    "publish": N_("cannot publish a version that is %(status)s (only from %(sources)s)"),
+}
+
+
+def status_label(status: str) -> Text:
+    """A version's status ("in_review") named as the pages label it ("in review", context "standard status")."""
+    return in_context("standard status", status.replace("_", " "))
+
+
+def _either(states: tuple[str, ...]) -> Text:
+    out = status_label(states[0])
+    for s in states[1:]:
+        out = Text(N_("%(first)s or %(second)s"), first=out, second=status_label(s))
+    return out
+
+
 def check_transition(name: str, status: str, *, actor_id: int | None = None, editors: list[int] | None = None,
                      errors: int = 0) -> Transition:
     """The transition `name` from `status`, or WorkflowError saying why it cannot happen."""
     t = TRANSITIONS.get(name)
     if t is None:
-        raise WorkflowError(f"unknown transition {name!r}; one of {', '.join(TRANSITIONS)}", "invalid")
+        raise WorkflowError(Text(N_("unknown transition %(name)s; one of %(names)s"), name=repr(name),
+                                 names=", ".join(TRANSITIONS)), "invalid")
     if status not in t.sources:
-        raise WorkflowError(f"cannot {name} a version that is {status.replace('_', ' ')} "
-                            f"(only from {' or '.join(s.replace('_', ' ') for s in t.sources)})")
+        raise WorkflowError(Text(_CANNOT[name], status=status_label(status), sources=_either(t.sources)))
     if name == "submit" and errors:
-        raise WorkflowError(f"{errors} check(s) report errors; fix them before sending the standard to review")
+        raise WorkflowError(Text(N_("%(n)s check(s) report errors; fix them before sending the standard to review"),
+                                 n=errors))
     if name == "approve" and actor_id is not None and actor_id in (editors or []):
-        raise WorkflowError("a reviewer may not approve a version they edited themselves; another reviewer "
-                            "must approve it", "forbidden")
+        raise WorkflowError(Text(N_("a reviewer may not approve a version they edited themselves; another reviewer "
+                                    "must approve it")), "forbidden")
     return t
 
 
 def check_editable(status: str) -> None:
     if status not in EDITABLE:
-        raise WorkflowError(f"the version is {status.replace('_', ' ')}: only a draft can be edited"
-                            + ("; start a new version to change a published standard" if status == "published"
-                               else "; a reviewer can send it back to draft"))
+        raise WorkflowError(Text(
+            N_("the version is %(status)s: only a draft can be edited; start a new version to change a published "
+               "standard") if status == "published" else
+            N_("the version is %(status)s: only a draft can be edited; a reviewer can send it back to draft"),
+            status=status_label(status)))
 
 
 def standard_code(area: str | None, seq: int, year: int) -> str:

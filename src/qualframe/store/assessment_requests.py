@@ -24,7 +24,7 @@ from qualframe.accounts.values import email as check_email
 from qualframe.catalogue import handoff
 from qualframe.credentials import recognition as rec
 from qualframe.model import Framework
-from qualframe.model.messages import N_, Text
+from qualframe.model.messages import N_, Text, in_context
 from qualframe.store import catalogue as cat
 from qualframe.store import credentials as cs
 from qualframe.store.accounts import OrganisationRow, Tx, need_org
@@ -226,7 +226,8 @@ def create_request(tx: Tx, fw: Framework, token: str, *, programme_id: Any, cand
     """Hand the self-assessment behind `token` to the centre of `programme_id` (which must be offered to it)."""
     a = cat.get_assessment(tx.conn, token)
     if a is None:
-        raise cs.CredentialStoreError("not_found", "no such self-assessment (the link is wrong or incomplete)")
+        raise cs.CredentialStoreError("not_found", Text(N_("no such self-assessment (the link is wrong or "
+                                                           "incomplete)")))
     name, (kind, value) = _checked(candidate_name, contact, consent)
     try:
         pid = int(programme_id)
@@ -239,11 +240,11 @@ def create_request(tx: Tx, fw: Framework, token: str, *, programme_id: Any, cand
             "accredited today)"), id=pid))])
     made = requests_of(tx.conn, a["id"])
     if len(made) >= MAX_PER_ASSESSMENT:
-        raise cs.CredentialStoreError("conflict", f"a self-assessment can be handed over at most "
-                                                  f"{MAX_PER_ASSESSMENT} times")
+        raise cs.CredentialStoreError("conflict", Text(N_("a self-assessment can be handed over at most %(n)s times"),
+                                                       n=MAX_PER_ASSESSMENT))
     if any(r.programme_id == pid and r.state in handoff.OPEN_STATES for r in made):
-        raise cs.CredentialStoreError("conflict", "this self-assessment is already with that centre for that "
-                                                  "programme")
+        raise cs.CredentialStoreError("conflict", Text(N_("this self-assessment is already with that centre for "
+                                                          "that programme")))
     org = need_org(tx.conn, offered[pid]["centre"]["slug"])
     now = _now()
     rid = tx.conn.execute(insert(AssessmentRequestRow).values(
@@ -264,7 +265,8 @@ def list_requests(conn: Connection, slug: str, *, state: str | None = None, limi
     q = _select().where(AssessmentRequestRow.org_id == org.id)
     if state:
         if state not in handoff.STATES:
-            raise handoff.HandoffError([("state", f"{state!r} is not one of {', '.join(handoff.STATES)}")])
+            raise handoff.HandoffError([("state", Text(N_("%(state)s is not one of %(states)s"), state=repr(state),
+                                                       states=", ".join(handoff.STATES)))])
         q = q.where(AssessmentRequestRow.state == state)
     q = q.order_by(AssessmentRequestRow.created_at.desc(), AssessmentRequestRow.id.desc()).limit(limit)
     return [_request(r) for r in conn.execute(q)]
@@ -283,7 +285,8 @@ def get_request(conn: Connection, slug: str, request_id: int) -> Request:
     r = conn.execute(_select().where(AssessmentRequestRow.org_id == org.id,
                                      AssessmentRequestRow.id == request_id)).first()
     if r is None:
-        raise cs.CredentialStoreError("not_found", f"{slug} has no assessment request {request_id}")
+        raise cs.CredentialStoreError("not_found", Text(N_("%(org)s has no assessment request %(id)s"), org=slug,
+                                                        id=request_id))
     return _request(r)
 
 
@@ -301,7 +304,8 @@ def _move(tx: Tx, slug: str, request_id: int, state: str, **values: Any) -> tupl
 def set_state(tx: Tx, slug: str, request_id: int, state: str, reason: str | None = None) -> Request:
     """Accept or decline a request (audit-logged; declining may give a reason the person sees)."""
     if state not in ("accepted", "declined"):
-        raise handoff.HandoffError([("state", "accepted or declined (assessed is set by recording the assessment)")])
+        raise handoff.HandoffError([("state", Text(N_("accepted or declined (assessed is set by recording the "
+                                                      "assessment)")))])
     why = handoff.reason(reason) if state == "declined" else None
     before, after = _move(tx, slug, request_id, state, reason=why)
     tx.audit(f"assessment_request.{'accept' if state == 'accepted' else 'decline'}", "assessment_request",
@@ -315,7 +319,8 @@ def prefill(conn: Connection, slug: str, request_id: int) -> dict[str, Any]:
     (as words, on the programme's descriptors). Only for a request that is still open."""
     r = get_request(conn, slug, request_id)
     if r.state not in handoff.OPEN_STATES:
-        raise cs.CredentialStoreError("conflict", f"request {request_id} is {r.state}: no assessment starts from it")
+        raise cs.CredentialStoreError("conflict", Text(N_("request %(id)s is %(state)s: no assessment starts from it"),
+                                                       id=request_id, state=in_context("request state", r.state)))
     covered = [d for ids in r.programme_descriptors.values() for d in ids]
     return {"request_id": r.id, "candidate_name": r.candidate_name, "programme_id": r.programme_id,
             "self_ratings": handoff.rating_words(r.ratings, covered)}
@@ -327,7 +332,8 @@ def mark_assessed(tx: Tx, slug: str, request_id: int, assessment_id: int) -> Req
     linked = tx.conn.execute(select(AssessmentRequestRow.id).where(
         AssessmentRequestRow.assessment_id == assessment.id)).scalar()
     if linked is not None:
-        raise cs.CredentialStoreError("conflict", f"assessment {assessment_id} is already linked to request {linked}")
+        raise cs.CredentialStoreError("conflict", Text(N_("assessment %(id)s is already linked to request %(request)s"),
+                                                       id=assessment_id, request=linked))
     before, after = _move(tx, slug, request_id, "assessed", assessment_id=assessment.id)
     tx.audit("assessment_request.assessed", "assessment_request", request_id, org=slug, before=before.to_dict(),
              after=after.to_dict(), detail={"assessment_id": assessment.id, "passed": assessment.passed})

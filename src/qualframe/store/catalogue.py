@@ -621,7 +621,7 @@ def set_grade_order(tx: Tx, slug: str, order: Sequence[str]) -> list[str]:
     try:
         clean = grades.normalise_grade_list(order)
     except ValueError as exc:
-        raise AccountError("invalid", str(exc)) from None
+        raise AccountError("invalid", exc.args[0]) from None  # a Text: the page translates it
     before = grade_order_of(tx.conn, org.id)
     tx.conn.execute(CatalogueSettingsRow.__table__.delete().where(CatalogueSettingsRow.org_id == org.id))
     tx.conn.execute(insert(CatalogueSettingsRow).values(org_id=org.id, grade_order=clean))

@@ -57,7 +57,7 @@ from qualframe.credentials.plain import PlainCredentialError
 from qualframe.credentials.plain import prepare as prepare_plain
 from qualframe.credentials.plain import validity as plain_validity
 from qualframe.credentials.statuslist import MIN_ENTRIES, PURPOSES, StatusList, status_entry, status_list_credential
-from qualframe.model.messages import N_
+from qualframe.model.messages import N_, labelled
 from qualframe.model.messages import Text as Sentence
 from qualframe.store.accounts import (
     AccountError,
@@ -194,7 +194,8 @@ class CertificateRow(Base):
 # --- records ----------------------------------------------------------------------------------------
 
 class CredentialStoreError(AccountError):
-    """A certificate operation that cannot be done (kind: not_found, conflict, invalid, forbidden, unavailable)."""
+    """A certificate operation that cannot be done (kind: not_found, conflict, invalid, forbidden, unavailable);
+    `message` is usually a :class:`Text`, translated on a page (see :class:`AccountError`)."""
 
 
 
@@ -217,13 +218,18 @@ def need_centre(conn: Connection, slug: str) -> Organisation:
     """The organisation, which must be a recognition centre (403 otherwise: it may not certify)."""
     org = need_org(conn, slug)
     if org.kind != CENTRE_KIND:
-        raise CredentialStoreError("forbidden", f"{slug} is a {org.kind}, not a recognition centre: "
-                                                "only recognition centres assess and certify")
+        raise CredentialStoreError("forbidden", Sentence(
+            N_("%(org)s is a %(kind)s, not a recognition centre: only recognition centres assess and certify"),
+            org=slug, kind=org.kind))
     return org
 
 
 def _refuse(kind: str, message: str) -> CredentialStoreError:
     return CredentialStoreError(kind, message)
+
+
+def _issue_date(day: date) -> Sentence:
+    return Sentence(N_("issue date %(date)s"), date=day.isoformat())
 
 
 # --- keys ---------------------------------------------------------------------------------------------
@@ -296,7 +302,8 @@ def create_key(tx: Tx, slug: str, kek: KeyEncryptionKey) -> CentreKey:
     """The centre's first signing key (conflict if it has one: rotate instead)."""
     org = need_centre(tx.conn, slug)
     if centre_did(tx.conn, org):
-        raise _refuse("conflict", f"{slug} already has an active signing key; use rotate to replace it")
+        raise _refuse("conflict", Sentence(N_("%(org)s already has an active signing key; use rotate to replace it"),
+                                           org=slug))
     return _insert_key(tx, org, generate_key(kek), _now())
 
 
@@ -323,8 +330,9 @@ def _active_signer(tx: Tx, org: Organisation, kek: KeyEncryptionKey) -> Any:
     try:
         return ring.signer(kek)
     except Exception as exc:  # KeyDecryptionError: another KEK than the one that sealed it
-        raise _refuse("unavailable", f"the signing key of {org.slug} does not open with this key-encryption "
-                                     f"key ({type(exc).__name__}); was QUALFRAME_SECRET_KEY changed?") from None
+        raise _refuse("unavailable", Sentence(
+            N_("the signing key of %(org)s does not open with this key-encryption key (%(error)s); was %(env)s "
+               "changed?"), org=org.slug, error=type(exc).__name__, env="QUALFRAME_SECRET_KEY")) from None
 
 
 # --- programmes -----------------------------------------------------------------------------------------
@@ -358,7 +366,8 @@ def add_programme(tx: Tx, slug: str, framework: Any, *, row_id: str, title: str,
     try:
         row = framework.row(row_id)
     except KeyError:
-        raise rec.RecognitionError("row_id", f"no row {row_id!r} in {framework.id}") from None
+        raise rec.RecognitionError("row_id", Sentence(N_("no row %(row)s in %(framework)s"), row=repr(row_id),
+                                                      framework=framework.id)) from None
     area = next(a for a, r in framework.rows() if r.id == row.id)
     spec = rec.programme_spec(
         framework_id=framework.id, row_id=row.id, title=title,
@@ -409,7 +418,7 @@ def get_programme(conn: Connection, slug: str, programme_id: int) -> Programme:
     r = conn.execute(select(ProgrammeRow).join(OrganisationRow, OrganisationRow.id == ProgrammeRow.org_id)
                      .where(OrganisationRow.slug == slug, ProgrammeRow.id == programme_id)).first()
     if r is None:
-        raise _refuse("not_found", f"{slug} has no programme {programme_id}")
+        raise _refuse("not_found", Sentence(N_("%(org)s has no programme %(id)s"), org=slug, id=programme_id))
     return _programme(r, slug)
 
 
@@ -473,9 +482,10 @@ def check_assessment(spec: Any, *, candidate_name: str, assessed_on: date, asses
     name = rec.clean_name(candidate_name)
     people = [" ".join(a.split()) for a in assessors if isinstance(a, str) and a.strip()]
     if not people or any(len(a) > rec.MAX_NAME for a in people) or len(people) > 20:
-        raise rec.RecognitionError("assessors", "one to twenty names, each at most 200 characters")
+        raise rec.RecognitionError("assessors", Sentence(
+            N_("one to twenty names, each at most %(n)s characters"), n=rec.MAX_NAME))
     if not isinstance(assessed_on, date) or assessed_on > _now().date():
-        raise rec.RecognitionError("assessed_on", "a date, not in the future")
+        raise rec.RecognitionError("assessed_on", Sentence(N_("a date, not in the future")))
     checked = rec.check_results(spec, results)
     outcome = rec.evaluate(spec, checked)
     hmac_hex = ident = salt = None
@@ -488,7 +498,8 @@ def check_assessment(spec: Any, *, candidate_name: str, assessed_on: date, asses
         from qualframe.credentials.iin import identity_hash
 
         if iin_secret is None:
-            raise _refuse("invalid", "iin: no hashing secret given (store.credentials.iin_key)")
+            raise _refuse("invalid", labelled("iin", Sentence(N_("no hashing secret given (%(setting)s)"),
+                                                          setting="store.credentials.iin_key")))
         hmac_hex = iin_digest(number, iin_secret)
         salt = secrets.token_hex(16)
         ident = identity_hash(number, salt)
@@ -550,16 +561,17 @@ def check_import(conn: Connection, slug: str, programme_id: int, lines: Iterable
         except rec.RecognitionError as exc:
             problems.append((ln.line, exc.field, exc.message))
     seen: dict[tuple[str, date, str | None], str] = {
-        (r.candidate_name.casefold(), r.assessed_on, r.iin_hmac): f"assessment {r.id}"
+        (r.candidate_name.casefold(), r.assessed_on, r.iin_hmac): Sentence(N_("assessment %(id)s"), id=r.id)
         for r in conn.execute(select(AssessmentRow.id, AssessmentRow.candidate_name, AssessmentRow.assessed_on,
                                      AssessmentRow.iin_hmac).where(AssessmentRow.programme_id == prog.id))}
     for line, c in rows:
         key = (c.candidate_name.casefold(), c.assessed_on, c.iin_hmac)
         if key in seen:
-            problems.append((line, "name", f"{c.candidate_name} assessed on {c.assessed_on.isoformat()} is already "
-                                           f"recorded ({seen[key]}); give the IIN to tell two people apart"))
+            problems.append((line, "name", Sentence(
+                N_("%(name)s assessed on %(date)s is already recorded (%(where)s); give the IIN to tell two people "
+                   "apart"), name=c.candidate_name, date=c.assessed_on.isoformat(), where=seen[key])))
         else:
-            seen[key] = f"line {line}"
+            seen[key] = Sentence(N_("line %(line)s"), line=line)
     problems.sort()
     return ImportCheck(rows if not problems else [], problems)
 
@@ -585,7 +597,8 @@ class ImportRejected(CredentialStoreError):
     """A results file with problems: nothing of it is recorded."""
 
     def __init__(self, problems: list[tuple[int, str, str]]) -> None:
-        super().__init__("invalid", f"{len(problems)} problem(s) in the file; nothing was recorded")
+        super().__init__("invalid", Sentence(N_("%(n)s problem(s) in the file; nothing was recorded"),
+                                             n=len(problems)))
         self.problems = problems
 
 
@@ -595,7 +608,7 @@ def get_assessment(conn: Connection, slug: str, assessment_id: int) -> Assessmen
                      .outerjoin(CertificateRow, CertificateRow.assessment_id == AssessmentRow.id)
                      .where(OrganisationRow.slug == slug, AssessmentRow.id == assessment_id)).first()
     if r is None:
-        raise _refuse("not_found", f"{slug} has no assessment {assessment_id}")
+        raise _refuse("not_found", Sentence(N_("%(org)s has no assessment %(id)s"), org=slug, id=assessment_id))
     return _assessment(r, slug)
 
 
@@ -786,7 +799,8 @@ def list_certificates(conn: Connection, slug: str, limit: int = 100) -> list[Cer
 def _check_accredited(org: Organisation, day: date, what: str) -> None:
     ok, reason = rec.accredited_on(org.accreditation, day)
     if not ok:
-        raise _refuse("forbidden", f"{org.slug} is not accredited on the {what} ({reason}): no certificate")
+        raise _refuse("forbidden", Sentence(N_("%(org)s is not accredited on the %(what)s (%(reason)s): no "
+                                               "certificate"), org=org.slug, what=what, reason=reason))
 
 
 def issue_certificate(tx: Tx, slug: str, assessment_id: int, kek: KeyEncryptionKey, *,
@@ -795,12 +809,14 @@ def issue_certificate(tx: Tx, slug: str, assessment_id: int, kek: KeyEncryptionK
     org = need_centre(tx.conn, slug)
     a = get_assessment(tx.conn, slug, assessment_id)
     if not a.passed:
-        raise _refuse("conflict", f"assessment {assessment_id} was not passed: it cannot become a certificate")
+        raise _refuse("conflict", Sentence(N_("assessment %(id)s was not passed: it cannot become a certificate"),
+                                           id=assessment_id))
     if a.certificate:
-        raise _refuse("conflict", f"assessment {assessment_id} already has certificate {a.certificate}")
+        raise _refuse("conflict", Sentence(N_("assessment %(id)s already has certificate %(number)s"),
+                                           id=assessment_id, number=a.certificate))
     now = (now or _now()).replace(microsecond=0)
-    _check_accredited(org, a.assessed_on, f"assessment date {a.assessed_on.isoformat()}")
-    _check_accredited(org, now.date(), f"issue date {now.date().isoformat()}")
+    _check_accredited(org, a.assessed_on, Sentence(N_("assessment date %(date)s"), date=a.assessed_on.isoformat()))
+    _check_accredited(org, now.date(), _issue_date(now.date()))
     consent = rec.consent_value(consent)
     prog = get_programme(tx.conn, slug, a.programme_id)
     row = tx.conn.execute(select(AssessmentRow.identity_hash, AssessmentRow.identity_salt)
@@ -862,7 +878,7 @@ def batch_selection(conn: Connection, slug: str, *, ids: Sequence[int] | None = 
     """The assessments a batch issue covers: `ids` (in that order), else every passed one of the centre
     (of `programme_id` when given) in id order. Cheap checks run here so a batch does not stop half-way."""
     org = need_centre(conn, slug)
-    _check_accredited(org, today or _now().date(), f"issue date {(today or _now().date()).isoformat()}")
+    _check_accredited(org, today or _now().date(), _issue_date(today or _now().date()))
     if programme_id is not None:
         get_programme(conn, slug, programme_id)
     q = (select(AssessmentRow.id, AssessmentRow.passed, AssessmentRow.assessed_on, CertificateRow.number)
@@ -903,7 +919,7 @@ class BatchIssueError(CredentialStoreError):
     """One certificate of a chunk could not be issued; the chunk's transaction rolls back whole."""
 
     def __init__(self, assessment_id: int, kind: str, message: str) -> None:
-        super().__init__(kind, f"assessment {assessment_id}: {message}")
+        super().__init__(kind, Sentence(N_("assessment %(id)s: %(message)s"), id=assessment_id, message=message))
         self.assessment_id = assessment_id
 
 
@@ -935,14 +951,15 @@ def issue_plain(tx: Tx, slug: str, credential: Any, kek: KeyEncryptionKey, *,
     `did_web` signs with the centre's did:web (refused when the instance does not serve did:web).
     """
     if not isinstance(credential, dict):
-        raise _refuse("invalid", "credential: a JSON object")
+        raise _refuse("invalid", labelled("credential", Sentence(N_("a JSON object"))))
     org = need_centre(tx.conn, slug)
     now = (now or _now()).replace(microsecond=0)
     web_did = centre_did_web(org) if did_web else None
     if did_web and web_did is None:
-        raise _refuse("invalid", f"options.verificationMethod: did:web is not served by this instance (its operator "
-                                 f"sets {didweb.HOST_ENV}); use did:key")
-    _check_accredited(org, now.date(), f"issue date {now.date().isoformat()}")
+        raise _refuse("invalid", labelled("options.verificationMethod", Sentence(
+            N_("did:web is not served by this instance (its operator sets %(env)s); use did:key"),
+            env=didweb.HOST_ENV)))
+    _check_accredited(org, now.date(), _issue_date(now.date()))
     signer = _active_signer(tx, org, kek)  # a refusal below rolls back a key created here
     if web_did:
         signer = didweb.DidWebSigner(signer, web_did)
@@ -954,9 +971,9 @@ def issue_plain(tx: Tx, slug: str, credential: Any, kek: KeyEncryptionKey, *,
     number = _next_number(tx, org, now.year)
     doc.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
     if not isinstance(doc["id"], str) or len(doc["id"]) > 300:
-        raise _refuse("invalid", "credential.id: a URL of at most 300 characters")
+        raise _refuse("invalid", labelled("credential.id", Sentence(N_("a URL of at most %(n)s characters"), n=300)))
     if find_by_credential_id(tx.conn, doc["id"]):
-        raise _refuse("conflict", f"credential.id: {doc['id']} was already issued")
+        raise _refuse("conflict", labelled("credential.id", Sentence(N_("%(id)s was already issued"), id=doc["id"])))
     list_id, url, index = _status_slot(tx, org, signer.verification_method)
     doc["credentialStatus"] = _entries(url, index)
     start, end = plain_validity(doc)
@@ -991,26 +1008,30 @@ STATUS_ACTIONS = ("revoke", "suspend", "unsuspend")
 def set_status(tx: Tx, number: str, action: str, reason: str, *, slug: str | None = None) -> Certificate:
     """Revoke (final), suspend or lift a suspension; needs a reason; bumps the list's version."""
     if action not in STATUS_ACTIONS:
-        raise _refuse("invalid", f"action {action!r}: one of {', '.join(STATUS_ACTIONS)}")
+        raise _refuse("invalid", Sentence(N_("action %(action)s: one of %(actions)s"), action=repr(action),
+                                          actions=", ".join(STATUS_ACTIONS)))
     reason = " ".join((reason or "").split())
     if not reason or len(reason) > 500:
-        raise _refuse("invalid", "reason: required, at most 500 characters")
+        raise _refuse("invalid", labelled(Sentence(N_("reason")),
+                                          Sentence(N_("required, at most %(n)s characters"), n=500)))
     r = tx.conn.execute(_CERT_SELECT.where(CertificateRow.number == number).with_for_update()).first()
     if r is None or (slug is not None and r.slug != slug):
-        raise _refuse("not_found", f"no certificate {number}" + (f" of {slug}" if slug else ""))
+        raise _refuse("not_found", Sentence(N_("no certificate %(number)s of %(org)s"), number=number, org=slug)
+                      if slug else Sentence(N_("no certificate %(number)s"), number=number))
     before = _certificate(r)
     now = _now()
     if before.revoked_at is not None:
-        raise _refuse("conflict", f"certificate {number} is already revoked (revocation is final)")
+        raise _refuse("conflict", Sentence(N_("certificate %(number)s is already revoked (revocation is final)"),
+                                           number=number))
     if action == "revoke":
         values = {"revoked_at": now, "revocation_reason": reason}
     elif action == "suspend":
         if before.suspended_at is not None:
-            raise _refuse("conflict", f"certificate {number} is already suspended")
+            raise _refuse("conflict", Sentence(N_("certificate %(number)s is already suspended"), number=number))
         values = {"suspended_at": now, "suspension_reason": reason}
     else:
         if before.suspended_at is None:
-            raise _refuse("conflict", f"certificate {number} is not suspended")
+            raise _refuse("conflict", Sentence(N_("certificate %(number)s is not suspended"), number=number))
         values = {"suspended_at": None, "suspension_reason": None}
     tx.conn.execute(update(CertificateRow).where(CertificateRow.id == before.id).values(**values))
     tx.conn.execute(update(StatusListRow).where(StatusListRow.id == r.status_list_id)

@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from qualframe.model.messages import N_
+from qualframe.model.messages import Text as Sentence  # sqlalchemy has a Text too
 from qualframe.standards import document as D
 from qualframe.standards import workflow as W
 from qualframe.standards.diff import diff
@@ -90,7 +92,8 @@ MAX_COMMENT = 2000
 
 
 class StandardError(Exception):
-    """`kind`: not_found, conflict, invalid, forbidden (the routes map them to 404/409/422/403)."""
+    """`kind`: not_found, conflict, invalid, forbidden (the routes map them to 404/409/422/403); `message` is
+    usually a :class:`Text`, translated on a page."""
 
     def __init__(self, kind: str, message: str, detail: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -138,7 +141,8 @@ def _org_name(conn: Connection, slug: str) -> str | None:
 def _standard(conn: Connection, org: str, sid: str) -> Any:
     s = conn.execute(select(StandardRow).where(StandardRow.id == sid, StandardRow.org == org)).first()
     if s is None:
-        raise StandardError("not_found", f"no standard {sid!r} in organisation {org!r}")
+        raise StandardError("not_found", Sentence(N_("no standard %(id)s in organisation %(org)s"), id=repr(sid),
+                                                  org=repr(org)))
     return s
 
 
@@ -149,7 +153,8 @@ def _version(conn: Connection, sid: str, number: int | None = None, lock: bool =
         q = q.with_for_update()
     v = conn.execute(q.limit(1)).first()
     if v is None:
-        raise StandardError("not_found", f"no version {number} of standard {sid!r}")
+        raise StandardError("not_found", Sentence(N_("no version %(number)s of standard %(id)s"), number=number,
+                                                  id=repr(sid)))
     return v
 
 
@@ -177,8 +182,9 @@ def load(store: Any, org: str, sid: str, number: int | None = None, *, published
                 StandardVersionRow.number.desc())
             v = conn.execute(q.limit(1)).first()
             if v is None:
-                raise StandardError("not_found", f"standard {sid!r} has no published version"
-                                    + (f" {number}" if number else ""))
+                raise StandardError("not_found", Sentence(
+                    N_("standard %(id)s has no published version %(number)s"), id=repr(sid), number=number)
+                    if number else Sentence(N_("standard %(id)s has no published version"), id=repr(sid)))
         else:
             v = _version(conn, sid, number)
         return json.loads(v.document), _meta(s, v, _org_name(conn, org))
@@ -281,7 +287,7 @@ def create(store: Any, actor: acc.Actor, org: str, framework_id: str, fields: di
     now = _now()
     with acc.audited(store, actor) as tx:
         if acc.find_org(tx.conn, org) is None:
-            raise StandardError("not_found", f"no organisation {org!r}")
+            raise StandardError("not_found", Sentence(N_("no organisation %(slug)s"), slug=repr(org)))
         tx.conn.execute(insert(StandardRow).values(id=sid, org=org, code=None, framework_id=framework_id,
                                                    created_at=now, created_by=actor.name))
         tx.conn.execute(insert(StandardVersionRow).values(
@@ -360,8 +366,9 @@ def new_version(store: Any, actor: acc.Actor, org: str, sid: str) -> dict[str, A
         _standard(tx.conn, org, sid)
         v = _version(tx.conn, sid, lock=True)
         if v.status != "published":
-            raise StandardError("conflict", f"version {v.number} is {v.status.replace('_', ' ')}; a new version "
-                                "starts from a published one (edit the current draft instead)")
+            raise StandardError("conflict", Sentence(
+                N_("version %(number)s is %(status)s; a new version starts from a published one (edit the current "
+                   "draft instead)"), number=v.number, status=W.status_label(v.status)))
         doc = D.copy_for_new_version(json.loads(v.document), v.number + 1)
         tx.conn.execute(insert(StandardVersionRow).values(
             standard_id=sid, number=v.number + 1, status="draft", document=json.dumps(doc, ensure_ascii=False),
@@ -373,13 +380,14 @@ def new_version(store: Any, actor: acc.Actor, org: str, sid: str) -> dict[str, A
 def add_comment(store: Any, actor: acc.Actor, org: str, sid: str, element_id: str, text: str) -> dict[str, Any]:
     text = (text or "").strip()
     if not text or len(text) > MAX_COMMENT:
-        raise StandardError("invalid", f"a comment has 1 to {MAX_COMMENT} characters")
+        raise StandardError("invalid", Sentence(N_("a comment has 1 to %(max)s characters"), max=MAX_COMMENT))
     with acc.audited(store, actor) as tx:
         _standard(tx.conn, org, sid)
         v = _version(tx.conn, sid, lock=True)
         if v.status not in W.COMMENTABLE:
-            raise StandardError("conflict", f"version {v.number} is {v.status.replace('_', ' ')}; comments are "
-                                "made on drafts and versions in review")
+            raise StandardError("conflict", Sentence(
+                N_("version %(number)s is %(status)s; comments are made on drafts and versions in review"),
+                number=v.number, status=W.status_label(v.status)))
         if element_id:
             try:
                 D.find(json.loads(v.document), element_id)

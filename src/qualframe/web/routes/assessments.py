@@ -314,7 +314,7 @@ async def assessment_certify(request: Request, slug: SlugP, assessment_id: IdP,
         status, message = 503, t(N_("Signing is not configured on this server; ask the operator to set "
                                     "QUALFRAME_SECRET_KEY."), page_lang(request)) + f" ({exc})"
     except rec.RecognitionError as exc:
-        status, message = 422, str(exc)
+        status, message = 422, exc.args[0]  # a Text: the page translates it
     except cs.CredentialStoreError as exc:
         status, message = _STATUS.get(exc.kind, 400), exc.message
     else:

@@ -92,7 +92,7 @@ def errors() -> Iterator[None]:
         except cs.CredentialStoreError as exc:
             raise ApiError(_KIND_STATUS.get(exc.kind, 400), exc.message) from exc
         except rec.RecognitionError as exc:
-            raise ApiError(422, str(exc)) from exc
+            raise ApiError(422, exc.args[0]) from exc  # "field: message", a Text the page translates
         except SecretKeyMissing as exc:
             raise ApiError(503, f"signing is not configured on this server: {exc}") from exc
 
