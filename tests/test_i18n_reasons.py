@@ -3,7 +3,8 @@ the job-catalogue import's bad-row reasons on the job page, the hand-off form's 
 invalid values (field and problem), a catalogue upload's whole-file errors, a decline's reason error, the
 accounts' refusals (no such token, last admin, role held twice), password errors and refused state changes (a
 job's, a request's), the centre's refusals (certificate status, accreditation, assessment date, closed or
-missing requests), the standards' refusals and a too long grade list on the pages, in Kazakh and Russian; the API
+missing requests), the standards' refusals, a too long grade list, the routes' own refusals (unknown row,
+certificate, card) and the recognition rules on the pages, in Kazakh and Russian; the API
 answers keep exactly the English sentences (the same bytes) they always gave (on SQLite and PostgreSQL). The
 assessment results file's messages keep their English and translate."""
 
@@ -693,3 +694,59 @@ def test_too_many_grades_on_the_page_in_its_language(make_client) -> None:
     _page_says(client.post("/orgs/acme/catalogue/pay-bands?lang=en", data={"grade_order": lines, "csrf_token": csrf}),
                422, english)
     assert client.get("/api/v1/orgs/acme/pay-bands", headers=_auth).json()["grade_order"] == []
+
+
+# --- the routes' own refusals and the recognition rules ----------------------------------------------------------
+
+def test_route_refusals_on_the_pages_in_their_language_and_english_in_the_api(make_client) -> None:
+    client, auth = _member(make_client, "dev@acme.kz", "developer")
+    careers = client.get("/api/v1/careers/9.9-99")
+    english = careers.json()["error"]["message"]
+    assert english.startswith("no level row '9.9-99' in ")
+    _same_english_error(careers, 404, english)
+    fw = english.removeprefix("no level row '9.9-99' in ")
+    register = "no certificate NOPE-2026-000001 in this register"
+    as_json = {"accept": "application/json"}  # the page's JSON twin answers as the API does
+    _same_english_error(client.get("/register/certificates/NOPE-2026-000001", headers=as_json), 404, register)
+    sid = client.post("/api/v1/standards/acme", headers=auth, json={"name": {"kk": "Бағдарламалау"}}).json()["sid"]
+    assert web_login(client, "dev@acme.kz").status_code == 303
+    card = f"no card 'zz-1' in version 1 of {sid}"
+    _same_english_error(client.get(f"/standards/acme/{sid}/cards/zz-1?version=1", headers=as_json), 404, card)
+    pages = {"ru": (f"в рамке {fw} нет строки уровня '9.9-99'", "в этом реестре нет сертификата NOPE-2026-000001",
+                    f"в версии 1 стандарта {sid} нет карточки 'zz-1'"),
+             "kk": (f"{fw} шеңберінде '9.9-99' деңгей жолы жоқ", "Бұл тізілімде NOPE-2026-000001 сертификаты жоқ",
+                    f"{sid} стандартының 1-нұсқасында 'zz-1' карточкасы жоқ")}
+    for lang, (row, number, no_card) in pages.items():
+        _page_says(client.get(f"/careers/9.9-99?lang={lang}"), 404, row, english)
+        _page_says(client.get(f"/register/certificates/NOPE-2026-000001?lang={lang}"), 404, number, register)
+        _page_says(client.get(f"/standards/acme/{sid}/cards/zz-1?version=1&lang={lang}"), 404, no_card, card)
+    _page_says(client.get(f"/standards/acme/{sid}/cards/zz-1?version=1&lang=en"), 404, card)
+
+
+def test_a_recognition_rule_on_the_programme_form_in_its_language_and_english_in_the_api(make_client,
+                                                                                        kek_env) -> None:  # noqa: F811
+    from certificates_helpers import ROW, bearer, make_centre
+
+    client = make_client()
+    token = make_centre(client.app.state.qf.store)
+    english = "methods: at least one of test, practical, portfolio, interview"
+    _same_english_error(client.post("/api/v1/orgs/kazcert/programmes", headers=bearer(token),
+                                    json={"row_id": ROW, "title": "Бағдарлама", "methods": []}), 422, english)
+    assert web_login(client, "assessor@kazcert.kz").status_code == 303
+    csrf = csrf_from(client.get("/orgs/kazcert/programmes").text)
+    for lang, sentence in {"ru": "methods: укажите хотя бы один из методов: test, practical, portfolio, interview",
+                           "kk": "methods: мына әдістердің кемінде біреуін көрсетіңіз: test, practical, portfolio, "
+                                 "interview"}.items():
+        _page_says(client.post(f"/orgs/kazcert/programmes?lang={lang}",
+                               data={"row_id": ROW, "title": "Бағдарлама", "csrf_token": csrf}), 422, sentence, english)
+    with pytest.raises(ValueError) as caught:
+        from qualframe.credentials import recognition as rec
+
+        rec.check_results(rec.programme_spec(framework_id="f", row_id="r", title="t",
+                                             row_descriptors={"skills": [f"s{i}" for i in range(7)]},
+                                             descriptors=None, methods=["test"], rules=None), {})
+    message = caught.value.args[0]
+    assert message == "results: no result for s0, s1, s2, s3, s4 (and 2 more)"
+    assert message.render(i18n.translations("ru").gettext) == "results: нет результата для s0, s1, s2, s3, s4 (и ещё 2)"
+    assert message.render(i18n.translations("kk").gettext) == (
+        "results: s0, s1, s2, s3, s4 (және тағы 2) үшін нәтиже жоқ")

@@ -33,6 +33,10 @@ MAX_NAME = 200
 _NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,63}-(\d{4})-(\d{6,})$")
 
 
+def _required_name() -> Text:
+    return Text(N_("required, at most %(n)s characters"), n=MAX_NAME)
+
+
 class RecognitionError(ValueError):
     """Input that cannot make a programme, an assessment or a certificate; `field` names where. The argument is
     "field: message" as a :class:`Text`, so a page shows a translated `message` (the API keeps the English)."""
@@ -66,7 +70,8 @@ def parse_rule(value: Any, column: str) -> PassRule:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return PassRule(value)
-    raise RecognitionError(f"pass_rules.{column}", f"{value!r} is not 'all' or a count of at least 1")
+    raise RecognitionError(f"pass_rules.{column}", Text(N_("%(value)s is not 'all' or a count of at least 1"),
+                                                        value=repr(value)))
 
 
 @dataclass(frozen=True)
@@ -97,36 +102,41 @@ def programme_spec(*, framework_id: str, row_id: str, title: str, row_descriptor
     """
     title = " ".join((title or "").split())
     if not title or len(title) > MAX_NAME:
-        raise RecognitionError("title", f"required, at most {MAX_NAME} characters")
+        raise RecognitionError("title", _required_name())
     by_id = {d: c for c, ids in row_descriptors.items() for d in ids}
     if not by_id:
-        raise RecognitionError("row_id", f"row {row_id} has no descriptors: nothing can be assessed")
+        raise RecognitionError("row_id", Text(N_("row %(row)s has no descriptors: nothing can be assessed"),
+                                              row=row_id))
     chosen = list(dict.fromkeys(descriptors)) if descriptors is not None else list(by_id)
     if not chosen:
-        raise RecognitionError("descriptors", "a programme covers at least one descriptor")
+        raise RecognitionError("descriptors", Text(N_("a programme covers at least one descriptor")))
     unknown = [d for d in chosen if d not in by_id]
     if unknown:
-        raise RecognitionError("descriptors", f"{', '.join(unknown[:5])} not in row {row_id}")
+        raise RecognitionError("descriptors", Text(N_("%(ids)s not in row %(row)s"), ids=", ".join(unknown[:5]),
+                                                   row=row_id))
     covered = {c: tuple(d for d in row_descriptors.get(c, ()) if d in chosen) for c in COLUMNS}
     covered = {c: ids for c, ids in covered.items() if ids}
     ms = tuple(dict.fromkeys(methods))
     if not ms:
-        raise RecognitionError("methods", f"at least one of {', '.join(METHODS)}")
+        raise RecognitionError("methods", Text(N_("at least one of %(methods)s"), methods=", ".join(METHODS)))
     bad = [m for m in ms if m not in METHODS]
     if bad:
-        raise RecognitionError("methods", f"{', '.join(bad)} not one of {', '.join(METHODS)}")
+        raise RecognitionError("methods", Text(N_("%(bad)s not one of %(methods)s"), bad=", ".join(bad),
+                                               methods=", ".join(METHODS)))
     rules = dict(rules or {})
     extra = [c for c in rules if c not in covered]
     if extra:
-        raise RecognitionError("pass_rules", f"{', '.join(extra)}: not a column with covered descriptors "
-                                             f"({', '.join(covered)})")
+        raise RecognitionError("pass_rules", Text(
+            N_("%(columns)s: not a column with covered descriptors (%(covered)s)"), columns=", ".join(extra),
+            covered=", ".join(covered)))
     parsed = {c: parse_rule(rules.get(c, "all"), c) for c in covered}
     for c, r in parsed.items():
         if r.at_least is not None and r.at_least > len(covered[c]):
-            raise RecognitionError(f"pass_rules.{c}", f"at least {r.at_least}, but only {len(covered[c])} "
-                                                      "descriptors of this column are covered")
+            raise RecognitionError(f"pass_rules.{c}", Text(
+                N_("at least %(n)s, but only %(covered)s descriptors of this column are covered"), n=r.at_least,
+                covered=len(covered[c])))
     if not isinstance(validity_years, int) or not 1 <= validity_years <= 50:
-        raise RecognitionError("validity_years", "between 1 and 50")
+        raise RecognitionError("validity_years", Text(N_("between 1 and 50")))
     return ProgrammeSpec(framework_id, row_id, title, covered, ms, parsed, validity_years)
 
 
@@ -153,24 +163,25 @@ def check_results(spec: ProgrammeSpec, results: Mapping[str, Any]) -> dict[str, 
     """Validated results: exactly the covered descriptors, each {"met": bool, "evidence": str}."""
     covered = [d for ids in spec.covered.values() for d in ids]
     if not isinstance(results, Mapping):
-        raise RecognitionError("results", "an object: descriptor id -> {met, evidence}")
+        raise RecognitionError("results", Text(N_("an object: descriptor id -> {met, evidence}")))
     unknown = [d for d in results if d not in covered]
     if unknown:
-        raise RecognitionError("results", f"{', '.join(map(str, unknown[:5]))} not covered by the programme")
+        raise RecognitionError("results", Text(N_("%(ids)s not covered by the programme"),
+                                               ids=", ".join(map(str, unknown[:5]))))
     missing = [d for d in covered if d not in results]
     if missing:
-        raise RecognitionError("results", f"no result for {', '.join(missing[:5])}"
-                                          + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""))
+        raise RecognitionError("results", Text(N_("no result for %(ids)s%(more)s"), ids=", ".join(missing[:5]), more=(
+            Text(N_(" (and %(n)s more)"), n=len(missing) - 5) if len(missing) > 5 else "")))
     out: dict[str, dict[str, Any]] = {}
     for d in covered:
         r = results[d]
         if isinstance(r, bool):
             r = {"met": r}
         if not isinstance(r, Mapping) or not isinstance(r.get("met"), bool):
-            raise RecognitionError(f"results.{d}", "expected {\"met\": true|false, \"evidence\": \"...\"}")
+            raise RecognitionError(f"results.{d}", Text(N_('expected {"met": true|false, "evidence": "..."}')))
         note = r.get("evidence") or ""
         if not isinstance(note, str) or len(note) > MAX_NOTE:
-            raise RecognitionError(f"results.{d}.evidence", f"text of at most {MAX_NOTE} characters")
+            raise RecognitionError(f"results.{d}.evidence", Text(N_("text of at most %(n)s characters"), n=MAX_NOTE))
         out[d] = {"met": r["met"], "evidence": note.strip()}
     return out
 
@@ -194,7 +205,7 @@ def clean_name(value: str) -> str:
     """A person's full name with whitespace folded; RecognitionError when empty or too long."""
     name = " ".join((value or "").split())
     if not name or len(name) > MAX_NAME:
-        raise RecognitionError("candidate_name", f"required, at most {MAX_NAME} characters")
+        raise RecognitionError("candidate_name", _required_name())
     return name
 
 
@@ -215,7 +226,8 @@ def consent_value(value: str | None) -> str:
     if value is None:
         return "masked"
     if value not in CONSENTS:
-        raise RecognitionError("holder_consent", f"{value!r} is not one of {', '.join(CONSENTS)}")
+        raise RecognitionError("holder_consent", Text(N_("%(state)s is not one of %(states)s"), state=repr(value),
+                                                      states=", ".join(CONSENTS)))
     return value
 
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 
 from qualframe.interop.case import API_PREFIX as CASE_PREFIX
+from qualframe.model.messages import N_, Text
 from qualframe.web import schemas as s
 from qualframe.web import views
 from qualframe.web.errors import ApiError
@@ -160,7 +161,8 @@ def get_descriptor(request: Request, fid: FidP, descriptor_id: Annotated[str, Pa
     snap, urls = snapshot(request, fid)
     hit = views.find_descriptor(snap, descriptor_id)
     if hit is None:
-        raise ApiError(404, f"no descriptor {descriptor_id!r} in framework {fid!r} (ids look like 3.1-07-c1)")
+        raise ApiError(404, Text(N_("no descriptor %(id)s in framework %(framework)s (ids look like 3.1-07-c1)"),
+                                 id=repr(descriptor_id), framework=repr(fid)))
     return _ok(request, _descriptor_with_row(snap, *hit, lang, urls))
 
 

@@ -82,7 +82,7 @@ def handoff_data(request: Request, token: str) -> dict[str, Any]:
     with _store(request).engine.connect() as conn:
         view = areq.public_view(conn, snap.fw, token, lang=page_lang(request))
     if view is None:
-        raise ApiError(404, "no such self-assessment (the link is wrong or incomplete)")
+        raise ApiError(404, Text(N_("no such self-assessment (the link is wrong or incomplete)")))
     return {"page": "self-assessment-handoff", "self_assessment_url": f"/self-assessment/{token}",
             "handoff": view, "errors": {}, "values": {}}
 

@@ -26,7 +26,7 @@ from qualframe.accounts import policy
 from qualframe.accounts.policy import Principal
 from qualframe.credentials import recognition as rec
 from qualframe.credentials.keys import KeyEncryptionKey, SecretKeyMissing
-from qualframe.model.messages import N_
+from qualframe.model.messages import N_, Text
 from qualframe.store import accounts as acc
 from qualframe.store import assessment_requests as ar
 from qualframe.store import credentials as cs
@@ -175,7 +175,7 @@ def _certificates_data(request: Request, slug: str) -> dict[str, Any]:
 def _find(conn: Any, slug: str, number: str) -> cs.Certificate:
     cert = cs.find_certificate(conn, number.strip().upper())
     if cert is None or cert.org != slug:
-        raise ApiError(404, f"{slug} has no certificate {number[:100]}")
+        raise ApiError(404, Text(N_("%(org)s has no certificate %(number)s"), org=slug, number=number[:100]))
     return cert
 
 
@@ -216,7 +216,7 @@ def assessment_form(request: Request, slug: SlugP,
     prefill = prefill_for(request, slug, request_id) if request_id else None
     data = _form_data(request, slug, p, programme, prefill=prefill)
     if programme is not None and data["programme"] is None:
-        raise ApiError(404, f"{slug} has no programme {programme}")
+        raise ApiError(404, Text(N_("%(org)s has no programme %(id)s"), org=slug, id=programme))
     return render(request, "assessment_new.html", data, cacheable=False)
 
 

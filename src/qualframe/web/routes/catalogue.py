@@ -63,10 +63,18 @@ def _private(resp: Response) -> Response:
     return resp
 
 
+def _no_level_row(row_id: str, framework: str) -> Text:
+    return Text(N_("no level row %(row)s in %(framework)s"), row=repr(row_id), framework=framework)
+
+
+def _unknown_filter(name: str) -> Text:
+    return Text(N_("unknown filter %(filter)s; one of %(filters)s"), filter=repr(name), filters=", ".join(cat.FILTERS))
+
+
 def _row_info(snap: Any, row_id: str) -> dict[str, Any]:
     hit = snap.rows.get(row_id)
     if hit is None:
-        raise ApiError(422, f"no level row {row_id!r} in {snap.fw.id}")
+        raise ApiError(422, _no_level_row(row_id, snap.fw.id))
     area, row = hit
     return {"row_id": row.id, "area": area.code, "nqf_level": row.nqf_level, "sqf_level": row.sqf_level}
 
@@ -167,7 +175,7 @@ def _need_job(request: Request, slug: str, job_id: int) -> cat.Job:
     with _store(request).engine.connect() as conn:
         job = cat.get_job(conn, slug, job_id)
     if job is None:
-        raise ApiError(404, f"{slug} has no placement job {job_id}")
+        raise ApiError(404, Text(N_("%(org)s has no placement job %(id)s"), org=slug, id=job_id))
     return job
 
 
@@ -270,7 +278,7 @@ def template(request: Request, slug: SlugP, fmt: Annotated[str, Path(max_length=
     elif fmt == "xlsx":
         body, media = cio.template_xlsx(), XLSX
     else:
-        raise ApiError(404, f"no template format {fmt!r}; csv or xlsx")
+        raise ApiError(404, Text(N_("no template format %(format)s; csv or xlsx"), format=repr(fmt)))
     return Response(body, media_type=media,
                     headers={"content-disposition": f'attachment; filename="catalogue-template.{fmt}"'})
 
@@ -279,7 +287,7 @@ def template(request: Request, slug: SlugP, fmt: Annotated[str, Path(max_length=
 
 def positions_data(request: Request, slug: str, filter: str, page: int) -> dict[str, Any]:
     if filter not in cat.FILTERS:
-        raise ApiError(422, f"unknown filter {filter!r}; one of {', '.join(cat.FILTERS)}")
+        raise ApiError(422, _unknown_filter(filter))
     snap, urls = _fw(request)
     lang = page_lang(request)
     with _store(request).engine.connect() as conn, auth.http_errors():
@@ -323,7 +331,7 @@ def positions_api(request: Request, slug: SlugP, p: Read,
                   filter: Annotated[str, Query(max_length=20, description=", ".join(cat.FILTERS))] = "all",
                   page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     if filter not in cat.FILTERS:
-        raise ApiError(422, f"unknown filter {filter!r}; one of {', '.join(cat.FILTERS)}")
+        raise ApiError(422, _unknown_filter(filter))
     with _store(request).engine.connect() as conn, auth.http_errors():
         items, count = cat.list_positions(conn, slug, filter=filter, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     pages = max(1, -(-count // PER_PAGE))
@@ -339,7 +347,7 @@ def position_data(request: Request, slug: str, key: str) -> dict[str, Any]:
     with _store(request).engine.connect() as conn, auth.http_errors():
         it = cat.get_position(conn, slug, key)
         if it is None:
-            raise ApiError(404, f"{slug} has no position {key!r}")
+            raise ApiError(404, Text(N_("%(org)s has no position %(key)s"), org=slug, key=repr(key)))
         history = cat.decision_history(conn, slug, key)
         ladder = careers.ladder(cat.area_positions(conn, slug, it["area"]), it["area"]) if it["area"] else []
     it["suggestions"] = views.suggestion_views(snap, it["suggestions"], lang, urls)
@@ -390,7 +398,7 @@ def decision_form(request: Request, slug: SlugP, key: KeyP, p: Write,
                   back: Annotated[str, Form(max_length=300)] = "") -> Response:
     row_id = other_row if choice == "other" else choice
     if not row_id:
-        raise ApiError(422, "choose one of the suggestions, or another row with a reason")
+        raise ApiError(422, Text(N_("choose one of the suggestions, or another row with a reason")))
     _decide(request, slug, key, p, row_id, reason)
     target = back if back.startswith(f"/orgs/{slug}/") and "//" not in back else f"/orgs/{slug}/positions/{key}"
     return RedirectResponse(target, status_code=303)
@@ -482,7 +490,7 @@ def _export(request: Request, slug: str, fmt: str) -> Response:
 @router.get("/orgs/{slug}/catalogue.{fmt}")
 def export_page(request: Request, slug: SlugP, fmt: Annotated[str, Path(max_length=5)], p: Read) -> Response:
     if fmt not in ("csv", "xlsx"):
-        raise ApiError(404, f"no export format {fmt!r}; csv or xlsx")
+        raise ApiError(404, Text(N_("no export format %(format)s; csv or xlsx"), format=repr(fmt)))
     return _export(request, slug, fmt)
 
 
@@ -518,7 +526,7 @@ def careers_data(request: Request, row_id: str) -> dict[str, Any]:
     snap, urls = _fw(request)
     hit = snap.rows.get(row_id)
     if hit is None:
-        raise ApiError(404, f"no level row {row_id!r} in {snap.fw.id}")
+        raise ApiError(404, _no_level_row(row_id, snap.fw.id))
     area, row = hit
     return {"page": "careers", "row": views.row_brief(area, row, urls),
             "framework": views.framework_brief(snap, page_lang(request), urls),
@@ -590,7 +598,8 @@ def _create_assessment(request: Request, row_id: str, ratings: dict[str, Any], l
     if digest:
         with store.engine.connect() as conn:
             if cat.assessments_from(conn, digest, datetime.now(UTC) - window) >= limit:
-                raise ApiError(429, f"at most {limit} self-assessments per hour from one address; try later")
+                raise ApiError(429, Text(N_("at most %(n)s self-assessments per hour from one address; try later"),
+                                         n=limit))
     with acc.audited(store, auth.actor(request)) as tx:
         return cat.create_assessment(tx, snap.fw.id, row_ids, clean, lang, digest)
 
@@ -599,7 +608,7 @@ def _create_assessment(request: Request, row_id: str, ratings: dict[str, Any], l
 async def self_assessment_post(request: Request) -> Response:
     form = await request.form()
     if len(form) > 80:
-        raise ApiError(413, "too many fields in the form")
+        raise ApiError(413, Text(N_("too many fields in the form")))
     row_id = str(form.get("row") or "")[:20]
     ratings = {k[2:]: v for k, v in form.items() if k.startswith("r_") and isinstance(v, str) and v != ""}
     token = await _run(_create_assessment, request, row_id, ratings, page_lang(request))
@@ -627,7 +636,7 @@ def assessment_data(request: Request, token: str, lang: str | None = None) -> di
         a = cat.get_assessment(conn, token)
         handoff = areq.public_view(conn, snap.fw, token, lang=lang)  # hand-off to a recognition centre
     if a is None:
-        raise ApiError(404, "no such self-assessment (the link is wrong or incomplete)")
+        raise ApiError(404, Text(N_("no such self-assessment (the link is wrong or incomplete)")))
     result = selfassess.assess(snap.fw, a["row_ids"], a["ratings"])
     rows = []
     for fit in result["rows"]:

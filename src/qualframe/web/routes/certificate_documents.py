@@ -24,6 +24,7 @@ from qualframe.accounts.policy import Principal
 from qualframe.credentials.badge import badge_svg
 from qualframe.credentials.certificate import CertificateDisplay, CertificateError, centre_names, render_certificate_pdf
 from qualframe.documents.pdf import DocumentError, RenderingUnavailable
+from qualframe.model.messages import N_, Text
 from qualframe.store import credentials as cs
 from qualframe.web import auth
 from qualframe.web.errors import ApiError
@@ -44,7 +45,7 @@ def _find(request: Request, number: str) -> tuple[cs.Certificate, Any]:
     with qf(request).store.engine.connect() as conn:
         cert = cs.find_certificate(conn, number.strip().upper())
         if cert is None:
-            raise ApiError(404, f"no certificate {number[:100]} in this register")
+            raise ApiError(404, Text(N_("no certificate %(number)s in this register"), number=number[:100]))
         programme = cs.get_programme(conn, cert.org, cert.programme_id) if cert.programme_id else None
     return cert, programme
 
@@ -57,7 +58,8 @@ def _row_ref(cert: cs.Certificate, programme: Any, default_fid: str) -> tuple[st
     for a in achievement.get("alignment") or ():
         if isinstance(a, dict) and isinstance(a.get("targetCode"), str):
             return a.get("targetFramework") or default_fid, a["targetCode"]
-    raise ApiError(422, f"certificate {cert.number} names no framework row: no document can show its level")
+    raise ApiError(422, Text(N_("certificate %(number)s names no framework row: no document can show its level"),
+                             number=cert.number))
 
 
 def _display(request: Request, cert: cs.Certificate, programme: Any) -> CertificateDisplay:
@@ -65,7 +67,8 @@ def _display(request: Request, cert: cs.Certificate, programme: Any) -> Certific
     snap, _ = snapshot(request, fid)
     found = next(((a, r) for a, r in snap.fw.rows() if r.id == row_id), None)
     if found is None:
-        raise ApiError(422, f"certificate {cert.number}: no row {row_id!r} in framework {fid!r}")
+        raise ApiError(422, Text(N_("certificate %(number)s: no row %(row)s in framework %(framework)s"),
+                                 number=cert.number, row=repr(row_id), framework=repr(fid)))
     area, row = found
     return CertificateDisplay(
         number=cert.number, register_url=f"{cs.base_url()}/register/certificates/{cert.number}",
@@ -120,8 +123,9 @@ async def _answer(request: Request, cert: cs.Certificate, programme: Any, kind: 
 async def _public(request: Request, number: str) -> tuple[cs.Certificate, Any]:
     cert, programme = await anyio.to_thread.run_sync(_find, request, number)  # database reads off the loop
     if cert.holder_consent != "full":
-        raise ApiError(403, f"the holder of {cert.number} chose to show a shortened name, and the certificate "
-                            "file names them in full: ask the holder or the issuing centre for it")
+        raise ApiError(403, Text(N_("the holder of %(number)s chose to show a shortened name, and the certificate file "
+                                    "names them in full: ask the holder or the issuing centre for it"),
+                                 number=cert.number))
     return cert, programme
 
 
@@ -140,7 +144,7 @@ async def register_svg(request: Request, number: NumberP) -> Response:
 async def _centre(request: Request, slug: str, number: str) -> tuple[cs.Certificate, Any]:
     cert, programme = await anyio.to_thread.run_sync(_find, request, number)
     if cert.org != slug:
-        raise ApiError(404, f"{slug} has no certificate {number[:100]}")
+        raise ApiError(404, Text(N_("%(org)s has no certificate %(number)s"), org=slug, number=number[:100]))
     return cert, programme
 
 

@@ -31,7 +31,7 @@ from qualframe.accounts.policy import Principal
 from qualframe.credentials import recognition as rec
 from qualframe.credentials.keys import KeyEncryptionKey, SecretKeyMissing
 from qualframe.credentials.verify import UnusableInput, VerificationResult, verify_document
-from qualframe.model.messages import N_, Text
+from qualframe.model.messages import N_, Text, labelled
 from qualframe.store import accounts as acc
 from qualframe.store import credentials as cs
 from qualframe.web import auth
@@ -110,7 +110,7 @@ def _principal_org(request: Request, p: Principal) -> str | None:
 def _acting_org(request: Request, p: Principal) -> str:
     org = _principal_org(request, p)
     if org is None:
-        raise ApiError(422, "say which recognition centre issues: add ?org=<slug> (you belong to several)")
+        raise ApiError(422, Text(N_("say which recognition centre issues: add ?org=<slug> (you belong to several)")))
     return org
 
 
@@ -144,7 +144,7 @@ def _framework(request: Request, framework_id: str | None) -> Any:
     try:
         return web.store.get_framework(fid)
     except KeyError:
-        raise ApiError(404, f"no framework {fid!r} in the store") from None
+        raise ApiError(404, Text(N_("no framework %(id)s in the store"), id=repr(fid))) from None
 
 
 def _programmes_data(request: Request, slug: str) -> dict[str, Any]:
@@ -169,7 +169,8 @@ def _rules_from_form(text: str) -> dict[str, Any]:
     for part in (text or "").replace(",", " ").split():
         col, sep, val = part.partition("=")
         if not sep:
-            raise rec.RecognitionError("pass_rules", f"{part!r}: write column=all or column=N")
+            raise rec.RecognitionError("pass_rules", Text(N_("%(part)s: write column=all or column=N"),
+                                                          part=repr(part)))
         rules[col] = val
     return rules
 
@@ -292,7 +293,7 @@ def certificates_get(request: Request, slug: SlugP, number: NumberP,
     with _store(request).engine.connect() as conn:
         cert = cs.find_certificate(conn, number)
     if cert is None or cert.org != slug:
-        raise ApiError(404, f"{slug} has no certificate {number}")
+        raise ApiError(404, Text(N_("%(org)s has no certificate %(number)s"), org=slug, number=number))
     return json_response(_issued(cert), cacheable=False)
 
 
@@ -314,7 +315,8 @@ def status_list(request: Request, slug: SlugP, token: Annotated[str, Path(max_le
     with store.engine.connect() as conn:
         lid = cs.status_list_id(conn, slug, token)
     if lid is None or purpose not in ("revocation", "suspension"):
-        raise ApiError(404, f"no status list /status/{slug}/{token}/{purpose}")
+        raise ApiError(404, Text(N_("no status list /status/%(org)s/%(token)s/%(purpose)s"), org=slug, token=token,
+                                 purpose=purpose))
     with errors():
         signed = cs.signed_status_list(store, lid, purpose, kek)
     assert signed is not None
@@ -336,7 +338,7 @@ def did_document(request: Request, slug: SlugP) -> Response:
         org = acc.find_org(conn, slug)
         document = cs.centre_did_document(conn, org) if org is not None and org.kind == cs.CENTRE_KIND else None
     if document is None or not document["verificationMethod"]:
-        raise ApiError(404, f"no did:web document for {slug} on this instance")
+        raise ApiError(404, Text(N_("no did:web document for %(org)s on this instance"), org=slug))
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=0, must-revalidate",
@@ -361,7 +363,7 @@ def _certificate_public(request: Request, number: str) -> tuple[dict[str, Any], 
     with _store(request).engine.connect() as conn:  # one indexed query; the signed credential is not read
         found = cs.register_entry(conn, number.strip().upper())
     if found is None:
-        raise ApiError(404, f"no certificate {number[:100]} in this register")
+        raise ApiError(404, Text(N_("no certificate %(number)s in this register"), number=number[:100]))
     cert, org = found
     data = {"page": "certificate", **cert, "issuer": {
         "slug": org.slug, "name": org.name(page_lang(request)), "names": org.names,
@@ -484,7 +486,7 @@ async def vc_issue(request: Request,
         raise ApiError(400, 'expected {"credential": {...}, "options": {...}}')
     options = body.get("options") or {}
     if not isinstance(options, dict):
-        raise ApiError(400, "options: a JSON object")
+        raise ApiError(400, labelled("options", Text(N_("a JSON object"))))
 
     method = options.get("verificationMethod", "did:key")
     if method not in ("did:key", "did:web"):
@@ -512,7 +514,7 @@ async def vc_status(request: Request,
                             '"BitstringStatusListCredential", "status": "revoked"|"suspended"}], "reason": "..."}')
     wanted = body.get("credentialStatus")
     if not isinstance(wanted, list) or not wanted:
-        raise ApiError(400, "credentialStatus: a non-empty list")
+        raise ApiError(400, labelled("credentialStatus", Text(N_("a non-empty list"))))
     actions = []
     for i, item in enumerate(wanted):
         if not isinstance(item, dict) or item.get("type") not in ("BitstringStatusListCredential",
@@ -524,13 +526,14 @@ async def vc_status(request: Request,
         actions.append(action)
     reason = body.get("reason")
     if not isinstance(reason, str) or not reason.strip():
-        raise ApiError(422, "reason: required (why the status changes)")
+        raise ApiError(422, labelled("reason", Text(N_("required (why the status changes)"))))
 
     def change() -> cs.Certificate:
         with errors(), acc.audited(_store(request), auth.actor(request, p)) as tx:
             cert = cs.find_by_credential_id(tx.conn, body["credentialId"][:300])
             if cert is None or cert.org != slug:
-                raise ApiError(404, f"{slug} issued no credential {body['credentialId'][:300]}")
+                raise ApiError(404, Text(N_("%(org)s issued no credential %(id)s"), org=slug,
+                                         id=body["credentialId"][:300]))
             for action in actions:
                 cert = cs.set_status(tx, cert.number, action, reason, slug=slug)
             return cert

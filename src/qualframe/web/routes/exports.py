@@ -19,6 +19,7 @@ from qualframe.interop.case import build_package, dumps
 from qualframe.interop.common import base_url
 from qualframe.interop.skos import dumps_skos
 from qualframe.interop.tables import to_csv, to_xlsx
+from qualframe.model.messages import N_, Text
 from qualframe.store.case import KIND
 from qualframe.web.cache import mark_cacheable
 from qualframe.web.caseindex import INDEX
@@ -51,7 +52,7 @@ def export_bytes(request: Request, fid: str, fmt: str) -> bytes:
     if snap.info.kind == KIND:
         pkg = INDEX.get(qf(request)).imported.get(fid)
         if pkg is None:
-            raise ApiError(404, f"framework {fid!r} has no stored CASE package")
+            raise ApiError(404, Text(N_("framework %(id)s has no stored CASE package"), id=repr(fid)))
         return dumps(pkg).encode("utf-8")
     return dumps(build_package(fw, base_url())).encode("utf-8")
 
@@ -61,7 +62,8 @@ def export_bytes(request: Request, fid: str, fmt: str) -> bytes:
 async def download(request: Request, fid: Annotated[str, Path(max_length=100)],
                    fmt: Annotated[str, Path(max_length=10, description="csv, xlsx, skos, case or grid")]) -> Response:
     if fmt not in FORMATS:
-        raise ApiError(404, f"no export format {fmt!r}; formats: {', '.join(FORMATS)}")
+        raise ApiError(404, Text(N_("no export format %(format)s; formats: %(formats)s"), format=repr(fmt),
+                                 formats=", ".join(FORMATS)))
     media, suffix = FORMATS[fmt]
     body = await heavy(request, export_bytes, request, fid, fmt)
     mark_cacheable(request)

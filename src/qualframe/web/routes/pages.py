@@ -12,6 +12,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from qualframe.model.messages import N_, Text
 from qualframe.store.standards import cards_on_row
 from qualframe.web import auth, views
 from qualframe.web.errors import ApiError
@@ -65,7 +66,7 @@ def area(request: Request, code: str, fid: str | None = None) -> Response:
 def areas(request: Request, fid: str | None = None) -> Response:
     snap, urls, lang = _ctx(request, fid)
     if not snap.fw.areas:
-        raise ApiError(404, f"framework {snap.fw.id!r} has no areas")
+        raise ApiError(404, Text(N_("framework %(id)s has no areas"), id=repr(snap.fw.id)))
     return render(request, "matrix.html", views.matrix(snap, snap.fw.areas[0].code, lang, urls))
 
 
@@ -171,7 +172,8 @@ async def match_post(request: Request, text: Annotated[str, Form(max_length=view
 def set_lang(to: Annotated[str, Query(max_length=5)], next: Annotated[str, Query(max_length=1000)] = "/") -> Response:
     """Remember the interface language in a cookie and go back where the user was (a local path only)."""
     if to not in LANGS:
-        raise ApiError(422, f"unknown language {to!r}; choose one of {', '.join(LANGS)}")
+        raise ApiError(422, Text(N_("unknown language %(lang)s; choose one of %(langs)s"), lang=repr(to),
+                                 langs=", ".join(LANGS)))
     target = next or "/"
     if not target.startswith("/") or target.startswith("//") or "\\" in target or "\r" in target or "\n" in target:
         target = "/"

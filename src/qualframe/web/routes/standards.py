@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from qualframe.accounts import policy
 from qualframe.accounts.policy import Principal
+from qualframe.model.messages import N_, Text, labelled
 from qualframe.standards import checks as C
 from qualframe.standards import document as D
 from qualframe.standards import exchange, suggest
@@ -273,7 +274,7 @@ def get_standard(request: Request, slug: SlugP, sid: SidP, version: VersionQ = N
 async def get_checks(request: Request, slug: SlugP, sid: SidP, version: VersionQ = None) -> Response:
     doc, _meta, member = _load(request, slug, sid, version)
     if not member:
-        raise ApiError(403, "the checks of a standard are shown to its organisation's members")
+        raise ApiError(403, Text(N_("the checks of a standard are shown to its organisation's members")))
 
     def run() -> dict[str, Any]:
         findings = _findings(request, doc)
@@ -324,7 +325,8 @@ def add_element(request: Request, slug: SlugP, sid: SidP, body: ElementIn,
         snap = _fw(request)
         hit = snap.descriptors.get(body.descriptor)
         if hit is None:
-            raise ApiError(422, f"descriptor: no descriptor {body.descriptor!r} in the framework")
+            raise ApiError(422, labelled("descriptor", Text(N_("no descriptor %(id)s in the framework"),
+                                                                id=repr(body.descriptor))))
         d = hit[2]
         main = D.MAIN_TEXT.get(body.kind, "text")
         fields.setdefault(main, {"kk": d.text, **{lang: tr for lang in ("ru", "en") if (tr := snap.tr(d.id, lang))}})
@@ -418,7 +420,7 @@ def comment(request: Request, slug: SlugP, sid: SidP, body: CommentIn,
 @api.get("/{slug}/{sid}/comments", summary="Comments on a version (members)")
 def list_comments(request: Request, slug: SlugP, sid: SidP, version: VersionQ = None) -> Response:
     if not _member(request, slug):
-        raise ApiError(403, "comments are shown to the organisation's members")
+        raise ApiError(403, Text(N_("comments are shown to the organisation's members")))
     with errors:
         return json_response({"comments": st.comments(_store(request), slug, sid, version)}, cacheable=False)
 
@@ -497,7 +499,8 @@ def card_page(request: Request, slug: SlugP, sid: SidP, cid: EidP, version: Vers
     doc, meta, _ = _load(request, slug, sid, version)
     card = next((c for c in doc["cards"] if c["id"] == cid), None)
     if card is None:
-        raise ApiError(404, f"no card {cid!r} in version {meta['number']} of {sid}")
+        raise ApiError(404, Text(N_("no card %(card)s in version %(number)s of %(standard)s"), card=repr(cid),
+                                 number=meta["number"], standard=sid))
     return render(request, "standard_card.html", {
         "page": "standard_card", "standard": {**{k: v for k, v in meta.items() if k != "editors"},
                                               "name": doc["passport"]["name"],
@@ -511,7 +514,7 @@ async def editor_page(request: Request, slug: SlugP, sid: SidP) -> Response:
     if p is None:
         return RedirectResponse(f"/login?next=/standards/{slug}/{sid}/edit", status_code=303)
     if not _member(request, slug):
-        raise ApiError(403, "the editor is for the organisation's developers and reviewers")
+        raise ApiError(403, Text(N_("the editor is for the organisation's developers and reviewers")))
     doc, meta, _ = _load(request, slug, sid)
 
     def run() -> dict[str, Any]:
