@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from datetime import date, timedelta
 
 from qualframe.accounts.policy import ROLES
-from qualframe.model.messages import N_, Text, labelled
+from qualframe.model.messages import N_, Text, field_label, labelled, not_one_of
 
 LANGS = ("kk", "ru", "en")
 ORG_KINDS = ("employer", "recognition-centre", "standards-body", "education")
@@ -23,15 +22,6 @@ _DURATION_RE = re.compile(r"^(\d{1,5})([mhdw])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_TOKEN_DAYS = 366
 TOKEN_LIFETIMES = ("1d", "7d", "30d", "90d", "366d")  # the choices offered in forms
-
-
-# The fields as a person reads them on a page; the msgid is the field's name as the API gives it, so the
-# English stays word for word what `str(InvalidValue)` always said.
-FIELD_LABELS: dict[str, str] = {
-    "email": N_("email"), "name": N_("name"), "lang": N_("lang"), "slug": N_("slug"), "kind": N_("kind"),
-    "role": N_("role"), "expires": N_("expires"), "accreditation": N_("accreditation"),
-    "valid-to": N_("valid-to"),
-}
 
 
 class InvalidValue(ValueError):
@@ -47,13 +37,9 @@ class InvalidValue(ValueError):
         """"field: message" as a :class:`Text`: exactly ``str(self)`` in English, the field's label and the
         message translated on a page."""
         base, _, lang_code = self.field.partition(".")  # name.kk: an organisation's name in one language
-        label = Text(FIELD_LABELS[base]) if base in FIELD_LABELS else base
+        label = field_label(base)
         field: str = Text(N_("%(field)s.%(lang)s"), field=label, lang=lang_code) if lang_code else label
         return labelled(field, self.message)
-
-
-def _not_one_of(value: str, allowed: Iterable[str]) -> Text:
-    return Text(N_("%(state)s is not one of %(states)s"), state=repr(value), states=", ".join(allowed))
 
 
 def email(value: str) -> str:
@@ -82,7 +68,7 @@ def display_name(value: str | None, fallback: str) -> str:
 
 def lang(value: str) -> str:
     if value not in LANGS:
-        raise InvalidValue("lang", _not_one_of(value, LANGS))
+        raise InvalidValue("lang", not_one_of(value, LANGS))
     return value
 
 
@@ -96,13 +82,13 @@ def slug(value: str) -> str:
 
 def org_kind(value: str) -> str:
     if value not in ORG_KINDS:
-        raise InvalidValue("kind", _not_one_of(value, ORG_KINDS))
+        raise InvalidValue("kind", not_one_of(value, ORG_KINDS))
     return value
 
 
 def role(value: str) -> str:
     if value not in ROLES:
-        raise InvalidValue("role", _not_one_of(value, ROLES))
+        raise InvalidValue("role", not_one_of(value, ROLES))
     return value
 
 

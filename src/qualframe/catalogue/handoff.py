@@ -19,7 +19,7 @@ from typing import Any
 
 from qualframe.catalogue import selfassess
 from qualframe.model import Framework
-from qualframe.model.messages import N_, Text, in_context
+from qualframe.model.messages import N_, Text, in_context, not_one_of
 
 STATES: tuple[str, ...] = ("new", "accepted", "declined", "assessed")
 OPEN_STATES: tuple[str, ...] = ("new", "accepted")
@@ -120,8 +120,7 @@ def reason(value: Any) -> str | None:
 def check_transition(current: str, new: str) -> None:
     """Refuse a state change the workflow does not allow."""
     if new not in STATES:
-        raise HandoffError([("state", Text(N_("%(state)s is not one of %(states)s"), state=repr(new),
-                                           states=", ".join(STATES)))])
+        raise HandoffError([("state", not_one_of(new, STATES))])
     if new not in TRANSITIONS.get(current, frozenset()):
         raise TransitionRefused(Text(N_("a request that is %(current)s cannot become %(new)s"),
                                      current=in_context("request state", current),

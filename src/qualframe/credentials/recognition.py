@@ -23,7 +23,7 @@ from qualframe.credentials.openbadge import (
     IssuerProfile,
     build_credential,
 )
-from qualframe.model.messages import N_, Text, labelled
+from qualframe.model.messages import N_, Text, labelled, not_one_of
 
 METHODS = ("test", "practical", "portfolio", "interview")
 COLUMNS = ("competences", "skills", "knowledge")
@@ -226,8 +226,7 @@ def consent_value(value: str | None) -> str:
     if value is None:
         return "masked"
     if value not in CONSENTS:
-        raise RecognitionError("holder_consent", Text(N_("%(state)s is not one of %(states)s"), state=repr(value),
-                                                      states=", ".join(CONSENTS)))
+        raise RecognitionError("holder_consent", not_one_of(value, CONSENTS))
     return value
 
 

@@ -10,7 +10,7 @@ the catalogs; the model itself never translates (it has no catalogs), it only re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -166,3 +166,22 @@ def in_context(context: str, msgid: str) -> Text:
     label = _InContext(msgid)
     label.context = context
     return label
+
+
+# Field names as a person reads them on a page. The msgid is the field's name as the API and the CLI give it,
+# so the English stays word for word what they always said.
+FIELD_LABELS: dict[str, str] = {
+    "email": N_("email"), "name": N_("name"), "lang": N_("lang"), "slug": N_("slug"), "kind": N_("kind"),
+    "role": N_("role"), "expires": N_("expires"), "accreditation": N_("accreditation"),
+    "valid-to": N_("valid-to"), "reason": N_("reason"),
+}
+
+
+def field_label(name: str) -> str:
+    """The field `name` as a page shows it: a :class:`Text` for a field in FIELD_LABELS, else the name."""
+    return Text(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+def not_one_of(value: str, allowed: Iterable[str]) -> Text:
+    """"'value' is not one of a, b, c" as a :class:`Text`."""
+    return Text(N_("%(state)s is not one of %(states)s"), state=repr(value), states=", ".join(allowed))

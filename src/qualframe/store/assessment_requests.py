@@ -24,7 +24,7 @@ from qualframe.accounts.values import email as check_email
 from qualframe.catalogue import handoff
 from qualframe.credentials import recognition as rec
 from qualframe.model import Framework
-from qualframe.model.messages import N_, Text, in_context
+from qualframe.model.messages import N_, Text, in_context, not_one_of
 from qualframe.store import catalogue as cat
 from qualframe.store import credentials as cs
 from qualframe.store.accounts import OrganisationRow, Tx, need_org
@@ -265,8 +265,7 @@ def list_requests(conn: Connection, slug: str, *, state: str | None = None, limi
     q = _select().where(AssessmentRequestRow.org_id == org.id)
     if state:
         if state not in handoff.STATES:
-            raise handoff.HandoffError([("state", Text(N_("%(state)s is not one of %(states)s"), state=repr(state),
-                                                       states=", ".join(handoff.STATES)))])
+            raise handoff.HandoffError([("state", not_one_of(state, handoff.STATES))])
         q = q.where(AssessmentRequestRow.state == state)
     q = q.order_by(AssessmentRequestRow.created_at.desc(), AssessmentRequestRow.id.desc()).limit(limit)
     return [_request(r) for r in conn.execute(q)]

@@ -57,7 +57,7 @@ from qualframe.credentials.plain import PlainCredentialError
 from qualframe.credentials.plain import prepare as prepare_plain
 from qualframe.credentials.plain import validity as plain_validity
 from qualframe.credentials.statuslist import MIN_ENTRIES, PURPOSES, StatusList, status_entry, status_list_credential
-from qualframe.model.messages import N_, labelled
+from qualframe.model.messages import N_, field_label, labelled
 from qualframe.model.messages import Text as Sentence
 from qualframe.store.accounts import (
     AccountError,
@@ -1012,7 +1012,7 @@ def set_status(tx: Tx, number: str, action: str, reason: str, *, slug: str | Non
                                           actions=", ".join(STATUS_ACTIONS)))
     reason = " ".join((reason or "").split())
     if not reason or len(reason) > 500:
-        raise _refuse("invalid", labelled(Sentence(N_("reason")),
+        raise _refuse("invalid", labelled(field_label("reason"),
                                           Sentence(N_("required, at most %(n)s characters"), n=500)))
     r = tx.conn.execute(_CERT_SELECT.where(CertificateRow.number == number).with_for_update()).first()
     if r is None or (slug is not None and r.slug != slug):

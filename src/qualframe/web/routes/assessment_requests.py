@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 
 from qualframe.accounts.policy import Principal
 from qualframe.catalogue import handoff
-from qualframe.model.messages import N_, Text, labelled
+from qualframe.model.messages import N_, Text, field_label, labelled
 from qualframe.store import accounts as acc
 from qualframe.store import assessment_requests as areq
 from qualframe.web import auth
@@ -67,8 +67,7 @@ def _errors_text(exc: handoff.HandoffError) -> str:
     if len(exc.errors) != 1:
         return str(exc)
     [(field, message)] = exc.errors
-    label = Text(N_("reason")) if field == "reason" else field
-    return labelled(label, message)
+    return labelled(field_label(field), message)
 
 
 async def _run(fn: Any, *args: Any) -> Any:
